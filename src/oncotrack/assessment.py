@@ -1,0 +1,308 @@
+"""One call from a case to every result: RECIST 1.1 timepoints, best response and endpoints.
+
+This is the Python API behind ``oncotrack assess``: the CLI prints what :func:`assess` returns,
+so ``assess(case).model_dump(mode="json")`` is exactly the CLI's JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncotrack.criteria import recist11
+from oncotrack.criteria.results import Finding, TimepointResult
+from oncotrack.endpoints.bor import (
+    BestResponse,
+    BorOptions,
+    ResponseAt,
+    best_overall_response,
+    confirmed_best_overall_response,
+)
+from oncotrack.endpoints.survival import (
+    CourseFacts,
+    Observation,
+    SurvivalOptions,
+    TimeToEvent,
+    duration_of_response,
+    impute_death_date,
+    is_disease_control,
+    is_objective_response,
+    overall_survival,
+    progression_free_survival,
+    time_to_progression,
+    time_to_response,
+)
+from oncotrack.model.case import Case
+from oncotrack.model.consistency import check_case
+from oncotrack.model.dates import Imputation, ImputedDate, resolve
+from oncotrack.model.problems import CaseError, Problem
+from oncotrack.model.summary import TreatmentSummary, treatment_summary
+from oncotrack.model.vocabulary import EventType, LesionRole, Response
+
+TREATMENT_PROCEDURES = frozenset({"surgery", "radiotherapy", "tace", "ablation"})
+
+
+class Options(BaseModel):
+    """Every parameter of an assessment, with its default (docs/clinical-rules.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference_date: dt.date | None = Field(
+        default=None, description="Overrides endpoints.reference_date in the case."
+    )
+    sd_window_days: int = Field(default=42, ge=0)
+    confirm_days: int = Field(default=28, ge=0)
+    max_ne: int = Field(default=1, ge=0)
+    accept_sd: bool = False
+    pr_persistence: recist11.PrPersistence = recist11.PrPersistence.WORKING_GROUP
+    dor_basis: str = Field(default="confirmed", pattern="^(confirmed|unconfirmed)$")
+    dor_death_is_event: bool = True
+    assessment_interval_days: int | None = Field(default=None, gt=0)
+    missed_visits: int = Field(default=2, ge=1)
+
+
+class Baseline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: dt.date
+    sum_mm: float | None
+    targets: dict[str, float]
+    non_targets: list[str]
+
+
+class BestOverallResponse(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unconfirmed: BestResponse
+    confirmed: BestResponse
+
+
+class Flags(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unconfirmed: bool
+    confirmed: bool
+
+
+class Endpoints(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    pfs: TimeToEvent
+    ttp: TimeToEvent
+    os: TimeToEvent
+    dor: TimeToEvent | None
+    dor_basis: str
+    time_to_response: TimeToEvent | None
+    objective_response: Flags
+    disease_control: Flags
+    imputed_dates: list[str] = Field(
+        default_factory=list, description="Imputed dates these endpoints depend on."
+    )
+
+
+class AssessmentResult(BaseModel):
+    """Everything ``oncotrack assess`` reports; see docs/json-output.md for each key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case: str
+    criteria: str = recist11.NAME
+    reference_date: dt.date
+    reference_date_source: str
+    parameters: dict[str, Any]
+    baseline: Baseline | None
+    findings: list[Finding]
+    timepoints: list[TimepointResult]
+    best_overall_response: BestOverallResponse
+    endpoints: Endpoints
+    treatment: TreatmentSummary
+    imputed_dates: list[str] = Field(description="Every imputed date used anywhere above.")
+    illustrative: list[str] = Field(description="Records whose values are illustrative.")
+
+
+def assess(case: Case, **options: Any) -> AssessmentResult:
+    """Assess ``case`` by RECIST 1.1 and derive its endpoints.
+
+    Keyword options are those of :class:`Options` (``reference_date``, ``sd_window_days``,
+    ``confirm_days``, ``max_ne``, ``accept_sd``, ``pr_persistence``, ...). Raises
+    :class:`~oncotrack.model.problems.CaseError` for an inconsistent case.
+    """
+    problems = check_case(case)
+    if case.baseline is None and not problems:
+        problems = [Problem(("assessments",), "nothing to assess: no baseline assessment")]
+    if problems:
+        raise CaseError(problems)
+    opts = Options(**options)
+    reference, reference_source, reference_imputed = _reference_date(case, opts)
+    timepoints = recist11.assess_timepoints(
+        case, recist11.RecistOptions(pr_persistence=opts.pr_persistence)
+    )
+    bor_options = BorOptions(opts.sd_window_days, opts.confirm_days, opts.max_ne, opts.accept_sd)
+    series = [ResponseAt(tp.date, tp.overall) for tp in timepoints]
+    best = BestOverallResponse(
+        unconfirmed=best_overall_response(series, reference, bor_options),
+        confirmed=confirmed_best_overall_response(series, reference, bor_options),
+    )
+    facts, fact_flags = _course_facts(case, reference, timepoints)
+    endpoints = _endpoints(facts, best, opts, [*reference_imputed, *fact_flags])
+    findings = recist11.baseline_findings(case, reference)
+    treatment = treatment_summary(case)
+    every_imputation = sorted({
+        *endpoints.imputed_dates,
+        *(f"assessment {tp.date_given}: {i}" for tp in timepoints for i in tp.imputed_dates),
+        *(p.imputed_date for p in treatment.procedures if p.imputed_date),
+        *(i for r in treatment.regimens for i in r.imputed_dates),
+    })
+    return AssessmentResult(
+        case=case.patient.id,
+        reference_date=reference,
+        reference_date_source=reference_source,
+        parameters=opts.model_dump(mode="json", exclude={"reference_date"}),
+        baseline=_baseline(case),
+        findings=findings,
+        timepoints=timepoints,
+        best_overall_response=best,
+        endpoints=endpoints,
+        treatment=treatment,
+        imputed_dates=every_imputation,
+        illustrative=_illustrative(case),
+    )
+
+
+def _reference_date(case: Case, opts: Options) -> tuple[dt.date, str, list[str]]:
+    """The option, else endpoints.reference_date, else the first treatment on or after the
+    baseline scan, else the baseline date itself."""
+    if opts.reference_date is not None:
+        return opts.reference_date, "given as an option", []
+    given = case.endpoints.reference_date
+    if given is not None:
+        day, imputed = resolve(given, Imputation.FIRST, "endpoints.reference_date")
+        return day, "endpoints.reference_date in the case", [imputed.describe()] if imputed else []
+    baseline = case.baseline
+    floor = baseline.date.impute(baseline.date_imputation) if baseline else dt.date.min
+    starts: list[tuple[dt.date, str, ImputedDate | None]] = []
+    for i, procedure in enumerate(case.procedures):
+        if procedure.type in TREATMENT_PROCEDURES:
+            day, imputed = resolve(procedure.date, procedure.date_imputation,
+                                   f"procedures[{i}].date")
+            starts.append((day, f"first treatment after baseline: {procedure.type} on {day}",
+                           imputed))
+    for i, regimen in enumerate(case.regimens):
+        day, imputed = resolve(regimen.start, regimen.start_imputation, f"regimens[{i}].start")
+        starts.append((day, f"first treatment after baseline: {regimen.drug} from {day}",
+                       imputed))
+    after = sorted((s for s in starts if s[0] >= floor), key=lambda s: s[0])
+    if after:
+        day, why, imputed = after[0]
+        return day, why, [imputed.describe()] if imputed else []
+    assert baseline is not None  # assess() requires one
+    day = baseline.date.impute(baseline.date_imputation)
+    return day, "baseline date (no reference date and no treatment after baseline)", []
+
+
+def _course_facts(
+    case: Case, reference: dt.date, timepoints: list[TimepointResult]
+) -> tuple[CourseFacts, list[str]]:
+    flags: list[str] = []
+
+    def day_of(i: int, kind: str) -> dt.date:
+        event = case.events[i]
+        day, imputed = resolve(event.date, event.date_imputation, f"events[{i}].date")
+        if imputed:
+            flags.append(f"{kind}: {imputed.describe()}")
+        return day
+
+    alive = _known_alive_dates(case)
+    death = None
+    for i, event in enumerate(case.events):
+        if event.type is EventType.DEATH:
+            death, imputed = impute_death_date(event.date, max(alive, default=None),
+                                               f"events[{i}].date")
+            if imputed:
+                flags.append(f"death: {imputed.describe()}")
+    facts = CourseFacts(
+        reference_date=reference,
+        observations=[Observation(tp.date, tp.overall, tp.progression_date) for tp in timepoints],
+        progression_events=[day_of(i, "progression") for i, e in enumerate(case.events)
+                            if e.type is EventType.PROGRESSION],
+        death=death,
+        new_therapy=[day_of(i, "new therapy") for i, e in enumerate(case.events)
+                     if e.type is EventType.NEW_THERAPY],
+        last_known_alive=max(alive, default=None),
+    )
+    for tp in timepoints:
+        flags.extend(f"assessment {tp.date_given}: {i}" for i in tp.imputed_dates)
+    return facts, flags
+
+
+def _known_alive_dates(case: Case) -> list[dt.date]:
+    """Every dated record other than death: the patient was alive on each (OS censoring)."""
+    days = [a.date.impute(a.date_imputation) for a in case.assessments]
+    days += [p.date.impute(p.date_imputation) for p in case.procedures]
+    days += [lab.date.impute(lab.date_imputation) for lab in case.labs]
+    days += [e.date.impute(e.date_imputation) for e in case.events if e.type is not EventType.DEATH]
+    days += [r.start.impute(r.start_imputation) for r in case.regimens]
+    days += [r.stop.impute(r.stop_imputation) for r in case.regimens if r.stop is not None]
+    return days
+
+
+def _endpoints(
+    facts: CourseFacts, best: BestOverallResponse, opts: Options, flags: list[str]
+) -> Endpoints:
+    survival = SurvivalOptions(opts.dor_death_is_event, opts.assessment_interval_days,
+                               opts.missed_visits)
+    basis = best.confirmed if opts.dor_basis == "confirmed" else best.unconfirmed
+    response_date = basis.date if is_objective_response(basis.response) else None
+    return Endpoints(
+        pfs=progression_free_survival(facts, survival),
+        ttp=time_to_progression(facts, survival),
+        os=overall_survival(facts),
+        dor=duration_of_response(facts, response_date, survival),
+        dor_basis=f"{opts.dor_basis} best overall response ({basis.response.value})",
+        time_to_response=time_to_response(facts, response_date),
+        objective_response=Flags(
+            unconfirmed=is_objective_response(best.unconfirmed.response),
+            confirmed=is_objective_response(best.confirmed.response),
+        ),
+        disease_control=Flags(
+            unconfirmed=is_disease_control(best.unconfirmed.response),
+            confirmed=is_disease_control(best.confirmed.response),
+        ),
+        imputed_dates=sorted(set(flags)),
+    )
+
+
+def _baseline(case: Case) -> Baseline | None:
+    baseline = case.baseline
+    if baseline is None:
+        return None
+    targets = {
+        lesion.id: float(recist11.measurement_mm(baseline.target[lesion.id]) or 0)
+        for lesion in case.lesions if lesion.role is LesionRole.TARGET
+    }
+    return Baseline(
+        date=baseline.date.impute(baseline.date_imputation),
+        sum_mm=sum(targets.values()) if targets else None,
+        targets=targets,
+        non_targets=[lesion.id for lesion in case.lesions if lesion.role is LesionRole.NON_TARGET],
+    )
+
+
+def _illustrative(case: Case) -> list[str]:
+    marked: list[str] = []
+    groups: list[tuple[str, list[Any]]] = [
+        ("diagnoses", case.diagnoses), ("lesions", case.lesions),
+        ("assessments", case.assessments), ("procedures", case.procedures),
+        ("regimens", case.regimens), ("labs", case.labs), ("events", case.events),
+    ]
+    for name, records in groups:
+        for i, record in enumerate(records):
+            if record.illustrative:
+                when = getattr(record, "date", None) or getattr(record, "start", None)
+                marked.append(f"{name}[{i}]" + (f" ({when})" if when else ""))
+    return marked
+
+
+__all__ = ["AssessmentResult", "Options", "Response", "assess"]

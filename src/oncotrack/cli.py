@@ -1,0 +1,142 @@
+"""The command line: one thin command per job over the Python API.
+
+Bad input (a case file that does not validate, an option out of range) prints one line per
+problem, naming the place, to stderr and exits with code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from oncotrack.assessment import assess as run_assessment
+from oncotrack.criteria.recist11 import PrPersistence
+from oncotrack.interop.casefile import load_case
+from oncotrack.model.case import Case
+from oncotrack.model.problems import CaseError
+from oncotrack.render.assess_table import render_assessment
+
+app = typer.Typer(
+    name="oncotrack",
+    help="Record a cancer patient's course and derive tumour response and endpoints.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+CaseArg = Annotated[Path, typer.Argument(help="A case file (YAML or JSON).", show_default=False)]
+
+
+def _fail(error: CaseError) -> NoReturn:
+    count = len(error.problems)
+    if count > 1:
+        err.print(f"[bold red]{error.source or 'case'}: {count} problems[/]")
+    for problem in error.problems:
+        err.print(f"[red]error:[/] {problem.describe(error.source)}", markup=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(path: Path) -> Case:
+    try:
+        return load_case(path)
+    except CaseError as error:
+        _fail(error)
+
+
+@app.command()
+def validate(case: CaseArg) -> None:
+    """Check a case file; print what it holds, or every problem with its place."""
+    loaded = _load(case)
+    print(
+        f"{case}: valid case {loaded.patient.id} — {len(loaded.lesions)} lesions, "
+        f"{len(loaded.assessments)} assessments, {len(loaded.procedures)} procedures, "
+        f"{len(loaded.regimens)} regimens, {len(loaded.labs)} labs, {len(loaded.events)} events"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of case files (generated from the model)."""
+    print(json.dumps(Case.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def assess(
+    case: CaseArg,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = OutputFormat.TABLE,
+    reference_date: Annotated[
+        str | None,
+        typer.Option(help="Time zero (YYYY-MM-DD); default: endpoints.reference_date in the "
+                     "case, else the first treatment after baseline.", show_default=False),
+    ] = None,
+    sd_window: Annotated[
+        int, typer.Option(help="Minimum days from the reference date for SD to count (>=).")
+    ] = 42,
+    confirm_days: Annotated[
+        int, typer.Option(help="Minimum days between a CR/PR and its confirmation (>=).")
+    ] = 28,
+    max_ne: Annotated[
+        int, typer.Option(help="NE timepoints allowed between a response and its confirmation.")
+    ] = 1,
+    accept_sd: Annotated[
+        bool, typer.Option("--accept-sd", help="Accept one SD between a PR and its confirmation.")
+    ] = False,
+    pr_persistence: Annotated[
+        PrPersistence,
+        typer.Option(help="After a PR, a sum above -30 % but not PD: working-group = PR "
+                     "continues; paper = SD (RECIST 1.1 §4.3.1 read literally)."),
+    ] = PrPersistence.WORKING_GROUP,
+) -> None:
+    """Assess a case by RECIST 1.1: timepoints with their reasoning, best response, endpoints."""
+    loaded = _load(case)
+    try:
+        reference = dt.date.fromisoformat(reference_date) if reference_date else None
+    except ValueError:
+        err.print(f"error: --reference-date: expected YYYY-MM-DD, got {reference_date!r}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        result = run_assessment(
+            loaded, reference_date=reference, sd_window_days=sd_window,
+            confirm_days=confirm_days, max_ne=max_ne, accept_sd=accept_sd,
+            pr_persistence=pr_persistence,
+        )
+    except CaseError as error:
+        _fail(CaseError(error.problems, str(case)))
+    except ValidationError as error:
+        for detail in error.errors():
+            name = "--" + str(detail["loc"][0]).replace("_days", "").replace("_", "-")
+            err.print(f"error: {name}: {detail['msg']}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if output_format is OutputFormat.JSON:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        # A pipe or file gets a wide table rather than rich's 80-column default.
+        width = None if sys.stdout.isatty() else 160
+        render_assessment(result, Console(highlight=False, width=width))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Tumour response criteria over one shared vocabulary of responses (see model.vocabulary)."""

@@ -1,0 +1,1 @@
+"""From timepoint responses and events to best overall response and time-to-event endpoints."""

@@ -1,0 +1,1 @@
+"""Adapters that read and write the model: case files (later CDISC, FHIR, REDCap)."""

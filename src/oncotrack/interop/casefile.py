@@ -1,0 +1,202 @@
+"""Case files in YAML or JSON: read, validate, and report every problem with its place.
+
+A problem names the file, the line (YAML and JSON alike, since JSON is read as YAML for its
+positions) and the field path, e.g. ``case.yaml: line 14, assessments[1].target.T2: expected a
+diameter in mm ...``. Indices in paths count from 0.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from oncotrack.model.case import Case
+from oncotrack.model.consistency import check_case
+from oncotrack.model.problems import CaseError, Location, Problem
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps (dates stay text for the date parser, which gives clear
+    messages) and with duplicate keys as errors (YAML would keep the last one silently)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.MarkedYAMLError(
+                problem=f"duplicate key {key!r} (each key may appear once)",
+                problem_mark=key_node.start_mark,
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_case(path: str | Path) -> Case:
+    """Read a YAML or JSON case file; raise :class:`CaseError` naming every problem's place."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError([Problem((), "file not found")], source) from None
+    except IsADirectoryError:
+        raise CaseError([Problem((), "is a folder, not a case file")], source) from None
+    except UnicodeDecodeError as error:
+        raise CaseError([Problem((), f"not UTF-8 text ({error.reason})")], source) from None
+    return parse_case(text, source)
+
+
+def parse_case(text: str, source: str = "<case>") -> Case:
+    """Parse case-file text (YAML or JSON) into a validated, consistent :class:`Case`."""
+    if not text.strip():
+        raise CaseError([Problem((), "the file is empty; expected a case (patient, lesions, ...)")],
+                        source)
+    root, data = _parse_yaml(text, source)
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        expected = "expected a mapping with keys such as patient and lesions"
+        raise CaseError([Problem((), f"{expected}, got a {kind}")], source)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as error:
+        problems = [_problem(detail, data) for detail in error.errors()]
+        raise CaseError([_with_line(p, root) for p in problems], source) from None
+    problems = check_case(case)
+    if problems:
+        raise CaseError([_with_line(p, root) for p in problems], source)
+    return case
+
+
+def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = error.problem or "not valid YAML or JSON"
+        raise CaseError([Problem((), f"not valid YAML/JSON: {what}", line=line)], source) from None
+    except yaml.YAMLError as error:
+        raise CaseError([Problem((), f"not valid YAML/JSON: {error}")], source) from None
+    finally:
+        loader.dispose()
+    return root, data
+
+
+def _with_line(problem: Problem, root: yaml.Node | None) -> Problem:
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in problem.location:
+        node = _child(node, part)
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return Problem(problem.location, problem.message, line)
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return value if isinstance(value, yaml.Node) else None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        child = node.value[part]
+        return child if isinstance(child, yaml.Node) else None
+    return None
+
+
+# --- pydantic's errors, in words a clinician or data manager can act on ---------------------------
+
+_KNOWN_FIELDS: set[str] = set()
+
+
+def _all_field_names() -> set[str]:
+    if not _KNOWN_FIELDS:
+        stack: list[Any] = [Case]
+        seen: set[Any] = set()
+        while stack:
+            model = stack.pop()
+            if model in seen or not hasattr(model, "model_fields"):
+                continue
+            seen.add(model)
+            for name, info in model.model_fields.items():
+                _KNOWN_FIELDS.add(name)
+                stack.extend(_models_in(info.annotation))
+    return _KNOWN_FIELDS
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    found = []
+    if hasattr(annotation, "model_fields"):
+        found.append(annotation)
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found.extend(_models_in(arg))
+    metadata = getattr(annotation, "__origin__", None)
+    if metadata is not None and hasattr(metadata, "model_fields"):
+        found.append(metadata)
+    return found
+
+
+def _clean_location(location: tuple[Any, ...], data: Any) -> Location:
+    """Drop pydantic's internal steps (union tags, validator names) from an error location."""
+    cleaned: list[str | int] = []
+    node = data
+    for part in location:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_mapping or in_list:
+            cleaned.append(part)
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part in _UNION_TAGS):
+            continue  # a discriminator tag or a validator name, not a place in the file
+        else:
+            cleaned.append(part)
+            node = None
+    return tuple(cleaned)
+
+
+_UNION_TAGS = {"surgery", "radiotherapy", "tace", "ablation", "biopsy", "other", "float",
+               "str", "int", "bool", "none"}
+
+
+def _problem(detail: ErrorDetails, data: Any) -> Problem:
+    location = _clean_location(tuple(detail["loc"]), data)
+    kind = detail["type"]
+    given = detail.get("input")
+    if kind == "missing":
+        return Problem(location, "required field is missing")
+    if kind == "extra_forbidden":
+        name = str(location[-1]) if location else "?"
+        close = difflib.get_close_matches(name, sorted(_all_field_names()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return Problem(location, f"unknown field {name!r}{hint}")
+    if kind == "union_tag_invalid":
+        tag = given.get("type") if isinstance(given, dict) else given
+        return Problem((*location, "type"), f"unknown procedure type {tag!r}; expected "
+                       "surgery, radiotherapy, tace, ablation, biopsy or other")
+    if kind == "union_tag_not_found":
+        return Problem(location, "a procedure needs a 'type' (surgery, radiotherapy, tace, "
+                       "ablation, biopsy or other)")
+    message = detail["msg"].removeprefix("Value error, ")
+    scalar = given is not None and not isinstance(given, dict | list)
+    if kind != "value_error" and scalar:
+        message = f"{message}, got {json.dumps(given, default=str)}"
+    return Problem(location, message)

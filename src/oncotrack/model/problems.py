@@ -1,0 +1,51 @@
+"""Problems found in a case record, each naming the place in the input it concerns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Location = tuple[str | int, ...]
+
+
+def format_location(location: Location) -> str:
+    """``('assessments', 3, 'target', 'T2')`` → ``assessments[3].target.T2`` (indices from 0)."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected."""
+
+    location: Location
+    message: str
+    line: int | None = None
+
+    @property
+    def path(self) -> str:
+        return format_location(self.location)
+
+    def describe(self, source: str | None = None) -> str:
+        place = self.path
+        if self.line is not None:
+            place = f"line {self.line}, {place}"
+        prefix = f"{source}: " if source else ""
+        return f"{prefix}{place}: {self.message}"
+
+
+class CaseError(ValueError):
+    """A case that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return "\n".join(p.describe(self.source) for p in self.problems)
