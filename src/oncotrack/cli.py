@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from oncotrack.assessment import assess as run_assessment
 from oncotrack.criteria.recist11 import PrPersistence
@@ -31,9 +32,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup: file names, ids and values from the user may contain [brackets].
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 EXIT_BAD_INPUT = 2
+OPTION_NAMES = {"sd_window_days": "--sd-window", "confirm_days": "--confirm-days",
+                "max_ne": "--max-ne", "reference_date": "--reference-date"}
 
 
 class OutputFormat(StrEnum):
@@ -47,9 +51,9 @@ CaseArg = Annotated[Path, typer.Argument(help="A case file (YAML or JSON).", sho
 def _fail(error: CaseError) -> NoReturn:
     count = len(error.problems)
     if count > 1:
-        err.print(f"[bold red]{error.source or 'case'}: {count} problems[/]")
+        err.print(f"{error.source or 'case'}: {count} problems", style="bold red")
     for problem in error.problems:
-        err.print(f"[red]error:[/] {problem.describe(error.source)}", markup=True)
+        err.print(Text.assemble(("error:", "red"), " ", problem.describe(error.source)))
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -123,7 +127,7 @@ def assess(
         _fail(CaseError(error.problems, str(case)))
     except ValidationError as error:
         for detail in error.errors():
-            name = "--" + str(detail["loc"][0]).replace("_days", "").replace("_", "-")
+            name = OPTION_NAMES.get(str(detail["loc"][0]), str(detail["loc"][0]))
             err.print(f"error: {name}: {detail['msg']}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if output_format is OutputFormat.JSON:
@@ -131,7 +135,8 @@ def assess(
     else:
         # A pipe or file gets a wide table rather than rich's 80-column default.
         width = None if sys.stdout.isatty() else 160
-        render_assessment(result, Console(highlight=False, width=width))
+        console = Console(highlight=False, width=width, soft_wrap=width is not None)
+        render_assessment(result, console)
 
 
 def main() -> None:

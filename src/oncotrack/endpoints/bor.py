@@ -121,7 +121,8 @@ def confirmed_best_overall_response(
       (at most ``max_ne``) or — when ``accept_sd`` — one SD between, and no PR after a CR.
     * SD: any CR, PR or SD at or after ``sd_window_days`` (an unconfirmed response is SD);
       Non-CR/Non-PD likewise for non-target-only disease.
-    * PD: otherwise, when there is a PD; NE otherwise.
+    * PD: disease (PR or SD) after a CR before the SD minimum duration (Table 3, note a), or a
+      PD; NE otherwise.
     """
     counted = on_study(timepoints, reference_date)
     if not counted:
@@ -159,6 +160,14 @@ def confirmed_best_overall_response(
                 rule=f"NON-CR/NON-PD on {tp.date}, {days} days after the reference date "
                 f"(>= {options.sd_window_days})",
             )
+    disease_after_cr = _disease_after_cr(counted)
+    if disease_after_cr is not None:
+        cr, later = disease_after_cr
+        return BestResponse(
+            response=Response.PD, date=later.date,
+            rule=f"PD: {later.response.value} on {later.date} after the CR of {cr.date} is "
+            "disease again and the SD minimum duration was not met (RECIST 1.1 Table 3, note a)",
+        )
     last = counted[-1]
     if last.response is Response.PD:
         return BestResponse(response=Response.PD, date=last.date,
@@ -193,6 +202,21 @@ def _confirmation(
                 return None
             note = f"; between: {', '.join(r.value for r in between)}" if between else ""
             return later, note
+    return None
+
+
+def _disease_after_cr(counted: Sequence[ResponseAt]) -> tuple[ResponseAt, ResponseAt] | None:
+    """RECIST 1.1 Table 3 rows CR→PR and CR→SD when the SD minimum duration is not met: PD.
+
+    Note (a) of Table 3: after a true CR any disease, even disease meeting PR against baseline,
+    is PD. (oncotrack's RECIST engine already calls such a timepoint PD; this matters for series
+    of recorded responses.) admiralonco returns NE here; Table 3 is the source.
+    """
+    for i, tp in enumerate(counted):
+        if tp.response is Response.CR:
+            for later in counted[i + 1:]:
+                if later.response in (Response.PR, Response.SD):
+                    return tp, later
     return None
 
 

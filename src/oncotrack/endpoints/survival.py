@@ -107,7 +107,7 @@ def first_progression(facts: CourseFacts, after: dt.date) -> tuple[dt.date, str]
     """The earliest documented progression on or after ``after``: a PD timepoint (dated to the
     first scan showing it, RECIST 1.1 §4.3.4) or a recorded progression event."""
     found: list[tuple[dt.date, str]] = []
-    for obs in facts.observations:
+    for obs in sorted(facts.observations, key=lambda o: o.date):
         if obs.response is Response.PD and obs.date >= after:
             when = obs.progression_date or obs.date
             found.append((when, f"progression (RECIST PD on the scan of {obs.date})"))

@@ -32,17 +32,37 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, node: yaml.Node) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.node = key, node
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r} (each key may appear once)",
-                problem_mark=key_node.start_mark,
-            )
+            raise _DuplicateKey(key, key_node)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
+
+
+def _path_to(node: yaml.Node | None, target: yaml.Node) -> Location | None:
+    """The field path of the mapping that holds the key node ``target``."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key is target:
+                return ()
+            below = _path_to(value, target)
+            if below is not None:
+                return (str(key.value), *below)
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            below = _path_to(item, target)
+            if below is not None:
+                return (index, *below)
+    return None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -53,14 +73,24 @@ def load_case(path: str | Path) -> Case:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise CaseError([Problem((), "file not found")], source) from None
     except IsADirectoryError:
         raise CaseError([Problem((), "is a folder, not a case file")], source) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise CaseError([Problem((), f"not UTF-8 text ({error.reason})")], source) from None
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start]
+        raise CaseError([Problem((), f"not UTF-8 text: byte 0x{byte:02X} cannot be decoded "
+                                 "(save the file as UTF-8)", line=line)], source) from None
     return parse_case(text, source)
+
+
+def read_case_data(path: str | Path) -> Any:
+    """The file's data as plain YAML/JSON values (dates stay text), before validation."""
+    return _parse_yaml(Path(path).read_text(encoding="utf-8"), str(path))[1]
 
 
 def parse_case(text: str, source: str = "<case>") -> Case:
@@ -69,6 +99,9 @@ def parse_case(text: str, source: str = "<case>") -> Case:
         raise CaseError([Problem((), "the file is empty; expected a case (patient, lesions, ...)")],
                         source)
     root, data = _parse_yaml(text, source)
+    if data is None:
+        raise CaseError([Problem((), "the file is empty (only comments); expected a case "
+                                 "(patient, lesions, ...)")], source)
     if not isinstance(data, dict):
         kind = type(data).__name__
         expected = "expected a mapping with keys such as patient and lesions"
@@ -86,9 +119,15 @@ def parse_case(text: str, source: str = "<case>") -> Case:
 
 def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
     loader = _Loader(text)
+    root: yaml.Node | None = None
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
+    except _DuplicateKey as error:
+        where = (*(_path_to(root, error.node) or ()), str(error.key))
+        line = error.node.start_mark.line + 1
+        raise CaseError([Problem(where, f"duplicate key {error.key!r}: each key may appear once "
+                                 "in a mapping", line=line)], source) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -85,20 +85,29 @@ def _assessment_dates(case: Case) -> Iterator[Problem]:
 
 
 def _measured_lesions(case: Case) -> Iterator[Problem]:
-    roles = {lesion.id: lesion.role for lesion in case.lesions}
+    roles: dict[str, LesionRole] = {}
+    for lesion in case.lesions:  # a duplicated id is reported once, by _lesion_ids
+        roles.setdefault(lesion.id, lesion.role)
     baseline = case.baseline
     baseline_targets = baseline.target if baseline is not None else {}
+    # A target with no baseline value is reported once: where it is first measured, or at the
+    # baseline when no follow-up measures it.
+    unmeasured = {lid for lid, role in roles.items()
+                  if role is LesionRole.TARGET and lid not in baseline_targets}
     for i, assessment in enumerate(case.assessments):
         yield from _unknown_or_misplaced(i, assessment, roles)
         if assessment.baseline:
-            yield from _baseline_values(i, assessment, case)
             continue
         for lesion_id in assessment.target:
-            if roles.get(lesion_id) is LesionRole.TARGET and lesion_id not in baseline_targets:
+            if lesion_id in unmeasured:
+                unmeasured.discard(lesion_id)
                 yield Problem(
                     ("assessments", i, "target", lesion_id),
                     f"target lesion {lesion_id} is measured here but has no baseline measurement",
                 )
+    for i, assessment in enumerate(case.assessments):
+        if assessment.baseline:
+            yield from _baseline_values(i, assessment, case, unmeasured)
 
 
 def _unknown_or_misplaced(
@@ -128,11 +137,13 @@ def _unknown_or_misplaced(
             )
 
 
-def _baseline_values(i: int, baseline: Assessment, case: Case) -> Iterator[Problem]:
+def _baseline_values(
+    i: int, baseline: Assessment, case: Case, unmeasured: set[str]
+) -> Iterator[Problem]:
     for lesion in case.lesions:
         if lesion.role is LesionRole.TARGET:
             value = baseline.target.get(lesion.id)
-            if value is None:
+            if value is None and lesion.id in unmeasured:
                 yield Problem(
                     ("assessments", i, "target"),
                     f"target lesion {lesion.id} has no baseline measurement",

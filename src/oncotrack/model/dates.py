@@ -128,8 +128,10 @@ PartialDateField = Annotated[
     PlainSerializer(str, return_type=str),
     WithJsonSchema(
         {
-            "type": "string",
-            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                {"type": "integer", "minimum": 1900, "maximum": 2200},
+            ],
             "description": "A date: YYYY-MM-DD, or partial as YYYY-MM or YYYY (imputed by rule).",
         }
     ),

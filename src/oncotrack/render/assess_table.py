@@ -121,7 +121,7 @@ def _endpoints(result: AssessmentResult, console: Console) -> None:
     for name in ("Endpoint", "Outcome", "From", "To", "Days", "Months", "Reason"):
         table.add_column(name)
     rows: list[tuple[str, TimeToEvent | None]] = [
-        ("PFS", e.pfs), ("TTP", e.ttp), ("OS", e.os), (f"DoR ({e.dor_basis})", e.dor),
+        ("PFS", e.pfs), ("TTP", e.ttp), ("OS", e.os), ("DoR", e.dor),
         ("Time to response", e.time_to_response),
     ]
     for name, tte in rows:
@@ -131,6 +131,7 @@ def _endpoints(result: AssessmentResult, console: Console) -> None:
         table.add_row(name, "event" if tte.event else "censored", str(tte.start_date),
                       str(tte.date), str(tte.days), f"{tte.months:.2f}", tte.reason)
     console.print(table)
+    console.print(f"DoR and time to response count from the {e.dor_basis}.")
     console.print(
         f"Objective response (CR/PR): unconfirmed {e.objective_response.unconfirmed}, confirmed "
         f"{e.objective_response.confirmed}. Disease control (CR/PR/SD): unconfirmed "

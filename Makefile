@@ -1,0 +1,38 @@
+# `make run` and `make test` set everything up on a fresh machine (Python >= 3.11 as python3).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXAMPLE := examples/lms-deb-tace-anlotinib.yaml
+
+.PHONY: run test lint typecheck unit schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("oncotrack needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## run: assess the reference case by RECIST 1.1 and print its reasoning and endpoints
+run: $(STAMP)
+	$(BIN)/oncotrack assess $(EXAMPLE)
+
+## test: lint, type-check and run every test
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+## schema: regenerate the committed JSON Schema of case files
+schema: $(STAMP)
+	$(BIN)/oncotrack schema > docs/case-file.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
