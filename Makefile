@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := examples/lms-deb-tace-anlotinib.yaml
 
-.PHONY: run test lint typecheck unit schema clean
+.PHONY: run test lint typecheck unit schema bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("oncotrack needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -22,13 +22,17 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## bench: time the per-patient engine (results go in docs/performance.md)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/assess.py
 
 ## schema: regenerate the committed JSON Schema of case files
 schema: $(STAMP)

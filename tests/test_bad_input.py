@@ -64,7 +64,8 @@ BAD_FILES: list[tuple[str, str | None, str]] = [
      "stop 2021-11-01 is before start 2021-12-06"),
     # YAML-level problems: the place is a line (and, once parsed, a path).
     ("duplicate-key.yaml", "line 15, assessments[1].target", "duplicate key 'target'"),
-    ("json-syntax-error.json", "line 10", "not valid YAML/JSON: expected ',' or ']'"),
+    ("json-syntax-error.json", "line 10", "not valid JSON: Expecting ',' delimiter"),
+    ("json-duplicate-key.json", None, "duplicate key 'patient'"),
     ("not-yaml.yaml", "line 4", "not valid YAML/JSON"),
     ("latin1-encoding.yaml", "line 3", "not UTF-8"),
     # Whole-file problems: the file name is the place.
@@ -122,7 +123,7 @@ def test_bad_file_exits_2_with_its_place(
     _assert_clean_failure(result)
     lines = _error_lines(result.stderr)
     assert lines, f"no 'error:' line on stderr:\n{result.stderr}"
-    # The place is followed by ': message' or, for a bare line number, by ', (top level)'.
+    # The place is followed by ': message'.
     expected = re.escape(f"{path}: {place}" if place is not None else str(path)) + "[:,]"
     matching = [line for line in lines if re.search(expected, line) and words in line]
     assert matching, (

@@ -84,3 +84,17 @@ def test_committed_schema_is_current() -> None:
     run = runner.invoke(app, ["schema"])
     committed = (ROOT / "docs" / "case-file.schema.json").read_text()
     assert json.loads(committed) == json.loads(run.stdout), "run: oncotrack schema > docs/..."
+
+
+def test_json_case_files_with_tab_indentation(tmp_path: Path) -> None:
+    data = read_case_data(ISSUE_EXAMPLE)
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data, indent="\t"))
+    run = runner.invoke(app, ["validate", str(path)])
+    assert run.exit_code == 0, run.output
+    data["assessments"][1]["target"]["T1"] = -3
+    path.write_text(json.dumps(data, indent="\t"))
+    run = runner.invoke(app, ["validate", str(path)])
+    assert run.exit_code == 2
+    line = path.read_text().splitlines().index('\t\t\t\t"T1": -3,') + 1
+    assert f"line {line}, assessments[1].target.T1: expected a diameter" in run.stderr

@@ -143,7 +143,10 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
     series = [ResponseAt(tp.date, tp.overall) for tp in timepoints]
     best = BestOverallResponse(
         unconfirmed=best_overall_response(series, reference, bor_options),
-        confirmed=confirmed_best_overall_response(series, reference, bor_options),
+        confirmed=confirmed_best_overall_response(
+            series, reference, bor_options,
+            non_target_only=not any(les.role is LesionRole.TARGET for les in case.lesions),
+        ),
     )
     facts, fact_flags = _course_facts(case, reference, timepoints)
     endpoints = _endpoints(facts, best, opts, [*reference_imputed, *fact_flags])

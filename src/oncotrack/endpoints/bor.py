@@ -111,7 +111,8 @@ def _sd_checked(
 
 
 def confirmed_best_overall_response(
-    timepoints: Sequence[ResponseAt], reference_date: dt.date, options: BorOptions
+    timepoints: Sequence[ResponseAt], reference_date: dt.date, options: BorOptions,
+    non_target_only: bool = False,
 ) -> BestResponse:
     """Confirmed BOR (RECIST 1.1 §4.6 and Table 3; admiralonco ``derive_param_confirmed_bor``).
 
@@ -120,7 +121,8 @@ def confirmed_best_overall_response(
     * PR: a PR followed, at least ``confirm_days`` later, by a CR or PR, with only CR, PR, NE
       (at most ``max_ne``) or — when ``accept_sd`` — one SD between, and no PR after a CR.
     * SD: any CR, PR or SD at or after ``sd_window_days`` (an unconfirmed response is SD);
-      Non-CR/Non-PD likewise for non-target-only disease.
+      with ``non_target_only`` disease the same is NON-CR/NON-PD, since RECIST 1.1 Table 2 does
+      not use SD there.
     * PD: disease (PR or SD) after a CR before the SD minimum duration (Table 3, note a), or a
       PD; NE otherwise.
     """
@@ -141,16 +143,17 @@ def confirmed_best_overall_response(
                     rule=f"{wanted.value} on {tp.date} confirmed by {later.response.value} on "
                     f"{later.date}, {gap} days later (>= {options.confirm_days}){between}",
                 )
+    stable = Response.NON_CR_NON_PD if non_target_only else Response.SD
     for tp in counted:
         days = (tp.date - reference_date).days
         if tp.response in (Response.CR, Response.PR, Response.SD) and (
             days >= options.sd_window_days
         ):
-            note = "" if tp.response is Response.SD else f" (an unconfirmed {tp.response.value})"
+            note = "" if tp.response is stable else f" (an unconfirmed {tp.response.value})"
             return BestResponse(
-                response=Response.SD, date=tp.date,
-                rule=f"SD: {tp.response.value} on {tp.date}{note}, {days} days after the "
-                f"reference date (>= {options.sd_window_days})",
+                response=stable, date=tp.date,
+                rule=f"{stable.value}: {tp.response.value} on {tp.date}{note}, {days} days after "
+                f"the reference date (>= {options.sd_window_days})",
             )
     for tp in counted:
         days = (tp.date - reference_date).days

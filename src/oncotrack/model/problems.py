@@ -32,11 +32,15 @@ class Problem:
         return format_location(self.location)
 
     def describe(self, source: str | None = None) -> str:
-        place = self.path
-        if self.line is not None:
-            place = f"line {self.line}, {place}"
-        prefix = f"{source}: " if source else ""
-        return f"{prefix}{place}: {self.message}"
+        """``file: line N, path: message``, leaving out what is not known."""
+        places = [source] if source else []
+        where = ", ".join(
+            ([f"line {self.line}"] if self.line is not None else [])
+            + ([self.path] if self.location else [])
+        )
+        if where:
+            places.append(where)
+        return ": ".join([*places, self.message])
 
 
 class CaseError(ValueError):

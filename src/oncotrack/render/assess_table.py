@@ -32,7 +32,10 @@ def render_assessment(result: AssessmentResult, console: Console) -> None:
         f"(>=), max NE between {params['max_ne']}, accept SD {params['accept_sd']}, "
         f"PR persistence {params['pr_persistence']}"
     )
-    if result.baseline:
+    if result.baseline and not result.baseline.targets:
+        console.print(f"Baseline {result.baseline.date}: no target lesions; non-target: "
+                      f"{', '.join(result.baseline.non_targets)}")
+    elif result.baseline:
         targets = ", ".join(f"{k} {_mm(v)}" for k, v in result.baseline.targets.items())
         console.print(
             f"Baseline {result.baseline.date}: sum {_mm(result.baseline.sum_mm)} mm "
@@ -85,6 +88,8 @@ def _timepoints(result: AssessmentResult, console: Console) -> None:
 
 
 def _lesions(result: AssessmentResult, console: Console) -> None:
+    if not any(tp.lesions for tp in result.timepoints):
+        return
     table = Table(
         title="Per-lesion readings — NOT RECIST 1.1 (which judges the sum): the same thresholds "
         "applied to each lesion, as the reference case's authors reported",
