@@ -7,7 +7,7 @@ so ``assess(case).model_dump(mode="json")`` is exactly the CLI's JSON.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,7 +39,7 @@ from oncotrack.model.consistency import check_case
 from oncotrack.model.dates import Imputation, ImputedDate, resolve
 from oncotrack.model.problems import CaseError, Problem
 from oncotrack.model.summary import TreatmentSummary, treatment_summary
-from oncotrack.model.vocabulary import EventType, LesionRole, Response
+from oncotrack.model.vocabulary import EventType, LesionRole
 
 TREATMENT_PROCEDURES = frozenset({"surgery", "radiotherapy", "tace", "ablation"})
 
@@ -57,7 +57,7 @@ class Options(BaseModel):
     max_ne: int = Field(default=1, ge=0)
     accept_sd: bool = False
     pr_persistence: recist11.PrPersistence = recist11.PrPersistence.WORKING_GROUP
-    dor_basis: str = Field(default="confirmed", pattern="^(confirmed|unconfirmed)$")
+    dor_basis: Literal["confirmed", "unconfirmed"] = "confirmed"
     dor_death_is_event: bool = True
     assessment_interval_days: int | None = Field(default=None, gt=0)
     missed_visits: int = Field(default=2, ge=1)
@@ -154,7 +154,7 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
     treatment = treatment_summary(case)
     every_imputation = sorted({
         *endpoints.imputed_dates,
-        *(f"assessment {tp.date_given}: {i}" for tp in timepoints for i in tp.imputed_dates),
+        *(i for tp in timepoints for i in tp.imputed_dates),
         *(p.imputed_date for p in treatment.procedures if p.imputed_date),
         *(i for r in treatment.regimens for i in r.imputed_dates),
     })
@@ -236,7 +236,7 @@ def _course_facts(
         last_known_alive=max(alive, default=None),
     )
     for tp in timepoints:
-        flags.extend(f"assessment {tp.date_given}: {i}" for i in tp.imputed_dates)
+        flags.extend(i for i in tp.imputed_dates)
     return facts, flags
 
 
@@ -308,4 +308,4 @@ def _illustrative(case: Case) -> list[str]:
     return marked
 
 
-__all__ = ["AssessmentResult", "Options", "Response", "assess"]
+__all__ = ["AssessmentResult", "Options", "assess"]

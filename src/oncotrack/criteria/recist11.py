@@ -414,13 +414,15 @@ def assess_timepoints(case: Case, options: RecistOptions | None = None) -> list[
         lesion_nadir=dict(base_values),
     )
     results = []
+    position = {id(a): i for i, a in enumerate(case.assessments)}
     for assessment in case.follow_ups():
         values = {
             t.id: measurement_mm(assessment.target.get(t.id, MeasurementStatus.NOT_EVALUATED))
             for t in targets
         }
         result = _timepoint(
-            assessment, values, targets, non_targets, base_values, baseline_sum, history, options
+            assessment, f"assessments[{position[id(assessment)]}].date", values, targets,
+            non_targets, base_values, baseline_sum, history, options,
         )
         results.append(result)
         _remember(history, result, values, assessment)
@@ -435,6 +437,7 @@ def _require(value: Decimal | None) -> Decimal:
 
 def _timepoint(
     assessment: Assessment,
+    date_field: str,
     values: Mapping[str, Decimal | None],
     targets: Sequence[Lesion],
     non_targets: Sequence[Lesion],
@@ -443,7 +446,7 @@ def _timepoint(
     history: _History,
     options: RecistOptions,
 ) -> TimepointResult:
-    day, imputed = resolve(assessment.date, assessment.date_imputation, "date")
+    day, imputed = resolve(assessment.date, assessment.date_imputation, date_field)
     nodes = frozenset(t.id for t in targets if t.lymph_node)
     target: TargetOutcome | None = None
     if targets:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oncotrack.model.dates import Imputation, ImputedDate, PartialDate
+from oncotrack.model.dates import Imputation, ImputedDate, PartialDate, resolve
 from oncotrack.model.vocabulary import Response
 
 DAYS_PER_MONTH = 30.4375
@@ -38,14 +38,14 @@ def impute_death_date(
     """A partial death date: the first day of the missing period, but never before the last date
     the patient was known alive (the CDISC ADaM convention, as admiral's ``derive_vars_dt`` with
     ``date_imputation = "first"`` and a ``min_dates`` bound)."""
-    if not given.is_partial:
-        return given.impute(Imputation.FIRST), None
-    day = given.impute(Imputation.FIRST)
-    rule = "first day of the period"
+    day, imputed = resolve(given, Imputation.FIRST, field_name)
+    if imputed is None:
+        return day, None
     latest = given.impute(Imputation.LAST)
     if last_known_alive is not None and day < last_known_alive <= latest:
-        day, rule = last_known_alive, "first day of the period, raised to the last date known alive"
-    return day, ImputedDate(field=field_name, given=str(given), used=day, rule=rule)
+        rule = f"{imputed.rule}, raised to the last date known alive"
+        return last_known_alive, replace(imputed, used=last_known_alive, rule=rule)
+    return day, imputed
 
 
 @dataclass(frozen=True)
