@@ -278,6 +278,24 @@ class Holds(Record):
     days_after: int = Field(default=0, ge=0, le=60)
 
 
+class Interruption(Record):
+    """Days the drug was not taken outside the planned off days and procedure holds."""
+
+    start: PartialDateField
+    stop: PartialDateField | None = Field(
+        default=None, description="Last day without the drug; none: open until the next change."
+    )
+    reason: str | None = None
+
+
+class DoseChange(Record):
+    """A new daily (or per-administration) dose from ``date`` on."""
+
+    date: PartialDateField
+    dose: float = Field(gt=0)
+    reason: str | None = None
+
+
 class Regimen(Sourced):
     drug: str = Field(min_length=1, description="Drug or combination, e.g. 'anlotinib'.")
     dose: float | None = Field(default=None, gt=0)
@@ -291,6 +309,8 @@ class Regimen(Sourced):
     holds: Holds | None = None
     intent: str | None = Field(default=None, description="adjuvant, first line, ...")
     best_response_recorded: ResponseCode | None = None
+    interruptions: list[Interruption] = Field(default_factory=list)
+    dose_changes: list[DoseChange] = Field(default_factory=list)
 
     start_imputation: Imputation = Imputation.FIRST
     stop_imputation: Imputation = Imputation.LAST
@@ -301,11 +321,32 @@ class Regimen(Sourced):
 
 class Lab(Sourced):
     date: PartialDateField
-    analyte: str = Field(min_length=1)
+    analyte: str = Field(min_length=1, description="e.g. ALT, bilirubin, albumin, INR, platelets.")
     value: float
     unit: str = Field(min_length=1)
     low: float | None = Field(default=None, description="Lower limit of the reference range.")
     high: float | None = Field(default=None, description="Upper limit of the reference range.")
+
+    date_imputation: Imputation = Field(
+        default=Imputation.LAST, description="How a partial date is completed: first or last day."
+    )
+
+
+class ClinicalStatus(Sourced):
+    """Bedside findings the liver scores need and a lab cannot give (Child-Pugh, MELD)."""
+
+    date: PartialDateField
+    ascites: Literal["none", "mild", "moderate-severe"] | None = Field(
+        default=None, description="Child-Pugh: none; mild or controlled by diuretics; "
+        "moderate to severe or refractory.")
+    encephalopathy: Literal["none", "grade-1-2", "grade-3-4"] | None = Field(
+        default=None, description="Child-Pugh: none; West Haven grade 1-2 (or controlled by "
+        "medication); grade 3-4 (or refractory).")
+    dialysis: bool | None = Field(
+        default=None, description="Dialysis at least twice, or 24 h of CVVHD, in the past week "
+        "(MELD sets creatinine to its maximum).")
+    on_anticoagulation: bool | None = Field(
+        default=None, description="CTCAE INR increased is graded against baseline when true.")
 
     date_imputation: Imputation = Field(
         default=Imputation.LAST, description="How a partial date is completed: first or last day."
@@ -341,6 +382,7 @@ class Case(Record):
     procedures: list[Procedure] = Field(default_factory=list)
     regimens: list[Regimen] = Field(default_factory=list)
     labs: list[Lab] = Field(default_factory=list)
+    clinical: list[ClinicalStatus] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
 
