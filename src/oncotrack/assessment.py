@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oncotrack.course import known_alive_dates
 from oncotrack.criteria import recist11
 from oncotrack.criteria.results import Finding, TimepointResult
 from oncotrack.endpoints.bor import (
@@ -40,6 +41,7 @@ from oncotrack.model.dates import Imputation, ImputedDate, resolve
 from oncotrack.model.problems import CaseError, Problem
 from oncotrack.model.summary import TreatmentSummary, treatment_summary
 from oncotrack.model.vocabulary import EventType, LesionRole
+from oncotrack.scores.liver_panel import PanelOptions, ProcedurePanel, liver_panels
 
 TREATMENT_PROCEDURES = frozenset({"surgery", "radiotherapy", "tace", "ablation"})
 
@@ -61,6 +63,7 @@ class Options(BaseModel):
     dor_death_is_event: bool = True
     assessment_interval_days: int | None = Field(default=None, gt=0)
     missed_visits: int = Field(default=2, ge=1)
+    lab_window_days: int = Field(default=14, ge=0, le=365)
 
 
 class Baseline(BaseModel):
@@ -118,6 +121,9 @@ class AssessmentResult(BaseModel):
     best_overall_response: BestOverallResponse
     endpoints: Endpoints
     treatment: TreatmentSummary
+    liver_panel: list[ProcedurePanel] = Field(
+        description="Liver function before each procedure (labs within the window, ALBI, "
+        "Child-Pugh, CTCAE, warnings).")
     imputed_dates: list[str] = Field(description="Every imputed date used anywhere above.")
     illustrative: list[str] = Field(description="Records whose values are illustrative.")
 
@@ -152,6 +158,7 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
     endpoints = _endpoints(facts, best, opts, [*reference_imputed, *fact_flags])
     findings = recist11.baseline_findings(case, reference)
     treatment = treatment_summary(case)
+    panels = liver_panels(case, PanelOptions(window_days=opts.lab_window_days))
     every_imputation = sorted({
         *endpoints.imputed_dates,
         *(i for tp in timepoints for i in tp.imputed_dates),
@@ -169,6 +176,7 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
         best_overall_response=best,
         endpoints=endpoints,
         treatment=treatment,
+        liver_panel=panels,
         imputed_dates=every_imputation,
         illustrative=_illustrative(case),
     )
@@ -217,7 +225,7 @@ def _course_facts(
             flags.append(f"{kind}: {imputed.describe()}")
         return day
 
-    alive = _known_alive_dates(case)
+    alive = known_alive_dates(case)
     death = None
     for i, event in enumerate(case.events):
         if event.type is EventType.DEATH:
@@ -238,17 +246,6 @@ def _course_facts(
     for tp in timepoints:
         flags.extend(i for i in tp.imputed_dates)
     return facts, flags
-
-
-def _known_alive_dates(case: Case) -> list[dt.date]:
-    """Every dated record other than death: the patient was alive on each (OS censoring)."""
-    days = [a.date.impute(a.date_imputation) for a in case.assessments]
-    days += [p.date.impute(p.date_imputation) for p in case.procedures]
-    days += [lab.date.impute(lab.date_imputation) for lab in case.labs]
-    days += [e.date.impute(e.date_imputation) for e in case.events if e.type is not EventType.DEATH]
-    days += [r.start.impute(r.start_imputation) for r in case.regimens]
-    days += [r.stop.impute(r.stop_imputation) for r in case.regimens if r.stop is not None]
-    return days
 
 
 def _endpoints(

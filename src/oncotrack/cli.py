@@ -14,16 +14,21 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.text import Text
 
 from oncotrack.assessment import assess as run_assessment
+from oncotrack.calculator import CalculatorError, calculate
+from oncotrack.calculator import ctcae as ctcae_calc
+from oncotrack.course import labs_view, schedule_view, stage_view
 from oncotrack.criteria.recist11 import PrPersistence
 from oncotrack.interop.casefile import load_case
 from oncotrack.model.case import Case
 from oncotrack.model.problems import CaseError
 from oncotrack.render.assess_table import render_assessment
+from oncotrack.render.views import render_labs, render_schedule, render_stage
+from oncotrack.scores.liver_panel import PanelOptions
 
 app = typer.Typer(
     name="oncotrack",
@@ -131,12 +136,118 @@ def assess(
             err.print(f"error: {name}: {detail['msg']}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if output_format is OutputFormat.JSON:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        _print_json(result)
     else:
-        # A pipe or file gets a wide table rather than rich's 80-column default.
-        width = None if sys.stdout.isatty() else 160
-        console = Console(highlight=False, width=width, soft_wrap=width is not None)
-        render_assessment(result, console)
+        render_assessment(result, _console())
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        err.print(f"error: {name}: expected YYYY-MM-DD, got {value!r}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _console() -> Console:
+    # A pipe or file gets a wide table rather than rich's 80-column default.
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, width=width, soft_wrap=width is not None)
+
+
+def _print_json(model: BaseModel) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+]
+
+
+@app.command()
+def labs(
+    case: CaseArg,
+    output_format: FormatOption = OutputFormat.TABLE,
+    window: Annotated[int, typer.Option(help="Days before a procedure to look for labs.")] = 14,
+) -> None:
+    """Labs in canonical units with CTCAE v5.0 grades, ALBI by date, and the liver panel before
+    each procedure."""
+    loaded = _load(case)
+    if window < 0:
+        err.print(f"error: --window: expected 0 or more days, got {window}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result = labs_view(loaded, PanelOptions(window_days=window))
+    if output_format is OutputFormat.JSON:
+        _print_json(result)
+    else:
+        render_labs(result, _console())
+
+
+@app.command()
+def schedule(
+    case: CaseArg,
+    output_format: FormatOption = OutputFormat.TABLE,
+    from_date: Annotated[str | None, typer.Option("--from", help="First day shown (YYYY-MM-DD).",
+                                                  show_default=False)] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="Last day shown (YYYY-MM-DD).",
+                                                show_default=False)] = None,
+) -> None:
+    """Each drug regimen as a daily calendar: cycles, holds around procedures, interruptions,
+    dose changes; planned and taken doses and relative dose intensity. With --from or --to the
+    table lists every day, otherwise one row per cycle."""
+    loaded = _load(case)
+    start, end = _date_option(from_date, "--from"), _date_option(to_date, "--to")
+    if start and end and end < start:
+        err.print(f"error: --to {end} is before --from {start}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result = schedule_view(loaded, start, end)
+    if output_format is OutputFormat.JSON:
+        _print_json(result)
+    else:
+        render_schedule(result, _console(), daily=start is not None or end is not None)
+
+
+@app.command()
+def stage(case: CaseArg, output_format: FormatOption = OutputFormat.TABLE) -> None:
+    """Recompute AJCC 8th (retroperitoneum) and MSTS stages and compare with the reported ones."""
+    result = stage_view(_load(case))
+    if output_format is OutputFormat.JSON:
+        _print_json(result)
+    else:
+        render_stage(result, _console())
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def calc(
+    calculator: Annotated[str, typer.Argument(
+        help="albi, child-pugh, meld, meld-na, meld3 or ctcae", show_default=False)],
+    arguments: Annotated[list[str] | None, typer.Argument(
+        help="name=value with units, e.g. bilirubin=1.2mg/dL albumin=3.5g/dL; for ctcae the "
+        "term first: ctcae alt value=120U/L uln=40U/L", show_default=False)] = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Score single values, as with MDCalc: ALBI, Child-Pugh, MELD, MELD-Na, MELD 3.0, CTCAE."""
+    args = list(arguments or [])
+    try:
+        if calculator == "ctcae":
+            if not args or "=" in args[0]:
+                raise CalculatorError("ctcae needs a term first, e.g. ctcae alt value=120U/L "
+                                      "uln=40U/L")
+            result = ctcae_calc(args[0], args[1:])
+        else:
+            result = calculate(calculator, args)
+    except CalculatorError as error:
+        err.print(f"error: {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if output_format is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return
+    console = _console()
+    for key, value in result.items():
+        if value is not None:
+            console.print(f"{key}: {value}")
 
 
 def main() -> None:

@@ -119,6 +119,14 @@ class ReportedStage(Record):
     source: str | None = None
 
 
+class FnclccScores(Record):
+    """The three FNCLCC components (Trojani 1984; Guillou 1997), summed to a grade."""
+
+    differentiation: int = Field(ge=1, le=3)
+    mitotic_count_per_10_hpf: int = Field(ge=0, le=1000)
+    necrosis: Literal["none", "<50%", ">=50%"]
+
+
 class Diagnosis(Sourced):
     kind: Literal["primary", "metastasis", "recurrence"] = "primary"
     date: PartialDateField | None = None
@@ -132,6 +140,15 @@ class Diagnosis(Sourced):
     molecular: dict[str, str] = Field(default_factory=dict, description="Test -> result.")
     reported_stages: list[ReportedStage] = Field(default_factory=list)
     confirmed_by: str | None = Field(default=None, description="e.g. surgical pathology, biopsy.")
+    fnclcc: FnclccScores | None = Field(
+        default=None, description="FNCLCC components; the grade is computed from them."
+    )
+    nodal_status: Literal["N0", "N1", "NX"] | None = Field(
+        default=None, description="Regional lymph nodes at diagnosis (AJCC).")
+    distant_metastasis: Literal["M0", "M1"] | None = Field(
+        default=None, description="Distant metastasis at diagnosis (AJCC).")
+    compartment: Literal["intracompartmental", "extracompartmental"] | None = Field(
+        default=None, description="Anatomic extent for MSTS/Enneking staging (T1 / T2).")
 
     date_imputation: Imputation = Field(
         default=Imputation.FIRST, description="How a partial date is completed: first or last day."

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from oncotrack.model.case import Assessment, Case
 from oncotrack.model.dates import Imputation
 from oncotrack.model.problems import Problem
+from oncotrack.model.units import analyte_code, to_canonical
 from oncotrack.model.vocabulary import (
     EventType,
     LesionRole,
@@ -205,6 +206,15 @@ def _procedures(case: Case) -> Iterator[Problem]:
 
 def _labs(case: Case) -> Iterator[Problem]:
     for i, lab in enumerate(case.labs):
+        try:
+            code = analyte_code(lab.analyte)
+        except ValueError:
+            code = None  # other analytes (tumour markers, ...) are recorded but not converted
+        if code is not None:
+            try:
+                to_canonical(code, lab.value, lab.unit)
+            except ValueError as error:
+                yield Problem(("labs", i), f"{lab.analyte} on {lab.date}: {error}")
         if lab.low is not None and lab.high is not None and lab.low > lab.high:
             yield Problem(
                 ("labs", i, "low"), f"reference range low {lab.low} is above high {lab.high}"

@@ -103,8 +103,9 @@ def normalise_unit(unit: str) -> str:
     return text.replace("10e9", "10^9").replace("10e3", "10^3")
 
 
-def to_canonical(analyte: str, value: float, unit: str) -> float:
-    """``value`` in ``unit`` converted to the analyte's canonical unit, checked for plausibility.
+def to_canonical(analyte: str, value: float, unit: str, *, check: bool = True) -> float:
+    """``value`` in ``unit`` converted to the analyte's canonical unit, checked for plausibility
+    (``check=False`` for reference-range limits, which may be 0).
 
     Raises ValueError naming the analyte, the unit and what was expected.
     """
@@ -114,6 +115,8 @@ def to_canonical(analyte: str, value: float, unit: str) -> float:
         accepted = ", ".join(k for k in spec.factors if k)
         raise ValueError(f"unknown unit {unit!r} for {spec.name}; expected one of {accepted}")
     converted = value * factor
+    if not check:
+        return converted
     low, high = spec.plausible
     if spec.log_scale and converted <= 0:
         raise ValueError(f"{spec.name} {value} {unit} must be above 0 (a formula takes its "

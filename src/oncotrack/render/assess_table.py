@@ -7,6 +7,7 @@ from rich.table import Table
 
 from oncotrack.assessment import AssessmentResult
 from oncotrack.endpoints.survival import TimeToEvent
+from oncotrack.render.views import render_liver_panel
 
 
 def _pct(value: float | None) -> str:
@@ -48,14 +49,21 @@ def render_assessment(result: AssessmentResult, console: Console) -> None:
     _best(result, console)
     _endpoints(result, console)
     _treatment(result, console)
+    if result.liver_panel:
+        render_liver_panel(result.liver_panel, result.parameters["lab_window_days"], console)
     if result.imputed_dates:
         console.print("[bold]Imputed dates[/] (results above depend on them):")
         for line in result.imputed_dates:
             console.print(f"  • {line}")
     if result.illustrative:
+        groups: dict[str, int] = {}
+        for record in result.illustrative:
+            name = record.split("[", 1)[0]
+            groups[name] = groups.get(name, 0) + 1
         console.print(
-            "[bold]Illustrative values[/] (not published; chosen to match the narrative): "
-            + ", ".join(result.illustrative)
+            "[bold]Illustrative values[/] (not published; chosen to match the narrative; the "
+            "JSON output lists each): "
+            + ", ".join(f"{count} {name}" for name, count in groups.items())
         )
 
 

@@ -1,0 +1,1 @@
+"""Clinical scores: liver reserve, CTCAE lab grades, staging and eligibility rules."""
