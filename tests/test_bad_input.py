@@ -62,6 +62,10 @@ BAD_FILES: list[tuple[str, str | None, str]] = [
     ("assessment-after-death.yaml", "line 16, assessments[2].date", "after death on 2024-10-05"),
     ("regimen-stop-before-start.yaml", "line 17, regimens[0].stop",
      "stop 2021-11-01 is before start 2021-12-06"),
+    ("lab-unknown-unit.yaml", "line 9, labs[1]",
+     "bilirubin on 2021-12-01: unknown unit 'mmHg' for total bilirubin"),
+    ("lab-implausible-albumin.yaml", "line 8, labs[0]",
+     "albumin on 2021-12-01: albumin 400 g/L is outside the plausible range 5-70 g/L"),
     # YAML-level problems: the place is a line (and, once parsed, a path).
     ("duplicate-key.yaml", "line 15, assessments[1].target", "duplicate key 'target'"),
     ("json-syntax-error.json", "line 10", "not valid JSON: Expecting ',' delimiter"),

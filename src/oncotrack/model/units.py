@@ -122,8 +122,11 @@ def to_canonical(analyte: str, value: float, unit: str, *, check: bool = True) -
         raise ValueError(f"{spec.name} {value} {unit} must be above 0 (a formula takes its "
                          "logarithm)")
     if not low <= converted <= high:
-        raise ValueError(f"{spec.name} {value} {unit} = {converted:g} {spec.unit} is outside the "
-                         f"plausible range {low:g}-{high:g} {spec.unit}; check the value and unit")
+        given = f"{spec.name} {value:g} {unit}"
+        if factor != 1:
+            given += f" = {converted:g} {spec.unit}"
+        raise ValueError(f"{given} is outside the plausible range {low:g}-{high:g} {spec.unit}; "
+                         "check the value and unit")
     return converted
 
 
