@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: assess the reference case by RECIST 1.1 and print its reasoning and endpoints
+## run: assess the reference case (RECIST 1.1 with its reasoning, endpoints, liver panel) and
+## write its case report to out/reference/report.html
 run: $(STAMP)
 	$(BIN)/oncotrack assess $(EXAMPLE)
+	$(BIN)/oncotrack report $(EXAMPLE) -o out/reference
 
 ## test: lint, type-check and run every test
 test: lint typecheck unit
@@ -33,6 +35,7 @@ unit: $(STAMP)
 ## bench: time the per-patient engine (results go in docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/assess.py
+	$(BIN)/python benchmarks/report.py
 
 ## schema: regenerate the committed JSON Schema of case files
 schema: $(STAMP)

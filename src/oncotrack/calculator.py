@@ -112,7 +112,8 @@ def _child_pugh(args: _Args) -> dict[str, Any]:
                         ascites, encephalopathy,  # type: ignore[arg-type]
                         "harrison" if bands == "harrison" else "standard")
     return {"points": result.points, "class": result.child_pugh_class,
-            "points_range": list(result.points_range), "items": result.items,
+            "points_range": list(result.points_range), "class_range": list(result.class_range),
+            "items": result.items,
             "rule": result.rule, "needs_clinical_input": result.needs_clinical_input}
 
 

@@ -250,6 +250,37 @@ def calc(
             console.print(f"{key}: {value}")
 
 
+@app.command()
+def report(
+    case: CaseArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write into.",
+                                         show_default=False)],
+    reference_date: Annotated[str | None, typer.Option(
+        help="Time zero (YYYY-MM-DD); default as for assess.", show_default=False)] = None,
+    pr_persistence: Annotated[PrPersistence, typer.Option(
+        help="After a PR, a sum above -30 % but not PD: PR (working-group) or SD (paper).")
+    ] = PrPersistence.WORKING_GROUP,
+) -> None:
+    """Write OUTPUT/report.html (self-contained, opens offline, prints on A4 and Letter) and every
+    figure as PNG, SVG and PDF in OUTPUT/figures."""
+    loaded = _load(case)
+    reference = _date_option(reference_date, "--reference-date")
+    from oncotrack.report.data import build_report_data  # matplotlib loads only when needed
+    from oncotrack.report.html import write_report
+
+    try:
+        data = build_report_data(loaded, source=str(case), reference_date=reference,
+                                 pr_persistence=pr_persistence)
+    except CaseError as error:
+        _fail(CaseError(error.problems, str(case)))
+    if output.exists() and not output.is_dir():
+        err.print(f"error: -o {output}: exists and is not a folder")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    files = write_report(data, output)
+    print(f"report: {files.html}")
+    print(f"figures: {len(files.figures)} files in {files.html.parent / 'figures'}")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,1 @@
+"""The case report: figures (matplotlib: PNG, SVG, PDF) and one self-contained HTML file."""
