@@ -50,7 +50,8 @@ BAD_FILES: list[tuple[str, str | None, str]] = [
     ("json-wrong-type.json", "line 10, assessments[1].target.T1", "got 'thirty'"),
     ("boolean-diameter.yaml", "line 13, assessments[1].target.N1", "diameter in mm"),
     ("unknown-response-code.yaml", "line 15, assessments[1].recorded_response",
-     "expected a response code (CR, PR, SD, NON-CR/NON-PD, PD, NE), got 'partial'"),
+     "expected a response code (CR, PR, SD, NON-CR/NON-PD, PD, NE, iCR, iPR, iSD, "
+     "NON-iCR/NON-iUPD, iUPD, iCPD), got 'partial'"),
     ("unknown-non-target-status.yaml", "line 14, assessments[1].non_target.NT1",
      "'present', 'absent', 'progression' or 'not-evaluated'"),
     ("unknown-procedure-type.yaml", "line 17, procedures[0].type",

@@ -351,7 +351,7 @@ def test_on_study_keeps_first_pd_and_drops_the_rest() -> None:
 # ---------------------------------------------------------------------------------------------
 # Properties
 # ---------------------------------------------------------------------------------------------
-_responses = st.sampled_from(list(Response))
+_responses = st.sampled_from(list(RANK))  # the RECIST 1.1 codes
 _timepoints = st.lists(
     st.builds(
         ResponseAt,

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oncotrack.endpoints.bor import RANK
 from oncotrack.endpoints.survival import (
     CourseFacts,
     Observation,
@@ -426,7 +427,7 @@ def _courses_with_death(draw: st.DrawFn) -> CourseFacts:
     offsets = st.integers(min_value=0, max_value=death)
     observations = draw(st.lists(
         st.builds(Observation, date=offsets.map(lambda d: REF + dt.timedelta(days=d)),
-                  response=st.sampled_from(list(Response))),
+                  response=st.sampled_from(list(RANK))),
         max_size=6,
     ))
     day = offsets.map(lambda d: REF + dt.timedelta(days=d))

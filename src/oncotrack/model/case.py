@@ -23,6 +23,7 @@ from pydantic import (
 
 from oncotrack.model.dates import Imputation, PartialDateField
 from oncotrack.model.vocabulary import (
+    Enhancement,
     EventType,
     LesionRole,
     MeasurementStatus,
@@ -174,10 +175,23 @@ class NewLesion(Sourced):
     id: str | None = Field(
         default=None,
         description="Optional: the same id on a later assessment marks the same new lesion, so "
-        "that an equivocal lesion confirmed later dates progression to its first appearance.",
+        "that an equivocal lesion confirmed later dates progression to its first appearance, and "
+        "iRECIST can follow its size (list it at every assessment where it is seen).",
     )
     organ: str = Field(min_length=1)
     unequivocal: bool = True
+    lymph_node: bool = False
+    size_mm: float | None = Field(
+        default=None, ge=0, le=1000,
+        description="Longest diameter (nodes: short axis), for iRECIST new-lesion sums and the "
+        "mRECIST 1 cm rule.")
+    perpendicular_mm: float | None = Field(default=None, ge=0, le=1000)
+    enhancement: Enhancement | None = Field(
+        default=None, description="Arterial-phase pattern: typical (hyperenhancement with "
+        "washout), atypical or none (mRECIST).")
+    progression: bool = Field(
+        default=False, description="Unequivocal growth of this new lesion since it was last seen "
+        "(iRECIST new-lesion non-target progression).")
 
 
 class Assessment(Sourced):
@@ -198,6 +212,28 @@ class Assessment(Sourced):
         default_factory=dict,
         description="Responses the clinician recorded lesion by lesion (not a RECIST category).",
     )
+    contrast_phase: Literal["arterial", "portal-venous", "delayed", "multiphase", "none"] | None = (
+        Field(default=None, description="Contrast phase(s) of the imaging."))
+    viable: dict[str, Measurement] = Field(
+        default_factory=dict,
+        description="Target lesion -> longest diameter of its viable (arterially enhancing) part "
+        "in mm; absent = no enhancing tissue (mRECIST, EASL).")
+    perpendicular: dict[str, Measurement] = Field(
+        default_factory=dict,
+        description="Target lesion -> longest diameter perpendicular to the longest, mm (WHO).")
+    viable_perpendicular: dict[str, Measurement] = Field(
+        default_factory=dict,
+        description="Target lesion -> perpendicular diameter of the viable part, mm (EASL).")
+    attenuation_hu: dict[str, Annotated[float, Field(ge=-1000, le=3000, strict=False)]] = Field(
+        default_factory=dict,
+        description="Target lesion -> mean attenuation in Hounsfield units on portal-venous "
+        "contrast CT (Choi).")
+    non_target_viable: dict[str, Literal["present", "absent", "not-evaluated"]] = Field(
+        default_factory=dict,
+        description="Non-target lesion -> intratumoral arterial enhancement (mRECIST, EASL).")
+    intratumoral_nodules: list[str] = Field(
+        default_factory=list,
+        description="Target lesions with a new intratumoral nodule or a growing one (Choi PD).")
 
     date_imputation: Imputation = Field(
         default=Imputation.LAST, description="How a partial date is completed: first or last day."

@@ -8,7 +8,7 @@ many targets, a small node chosen as target) are not errors: they are RECIST war
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from oncotrack.model.case import Assessment, Case
 from oncotrack.model.dates import Imputation
@@ -130,12 +130,39 @@ def _unknown_or_misplaced(
                     ("assessments", i, section, lesion_id),
                     f"{lesion_id} is a {role.value} lesion; record it under {other}",
                 )
-    for lesion_id in assessment.recorded_lesion_responses:
+    per_target: dict[str, Iterable[str]] = {
+        "recorded_lesion_responses": assessment.recorded_lesion_responses,
+        "viable": assessment.viable, "perpendicular": assessment.perpendicular,
+        "viable_perpendicular": assessment.viable_perpendicular,
+        "attenuation_hu": assessment.attenuation_hu,
+    }
+    for section, ids in per_target.items():
+        for lesion_id in ids:
+            if roles.get(lesion_id) is not LesionRole.TARGET:
+                yield Problem(("assessments", i, section, lesion_id),
+                              f"{lesion_id!r} is not a target lesion")
+    for j, lesion_id in enumerate(assessment.intratumoral_nodules):
         if roles.get(lesion_id) is not LesionRole.TARGET:
-            yield Problem(
-                ("assessments", i, "recorded_lesion_responses", lesion_id),
-                f"{lesion_id!r} is not a target lesion",
-            )
+            yield Problem(("assessments", i, "intratumoral_nodules", j),
+                          f"{lesion_id!r} is not a target lesion")
+    for lesion_id in assessment.non_target_viable:
+        if roles.get(lesion_id) is not LesionRole.NON_TARGET:
+            yield Problem(("assessments", i, "non_target_viable", lesion_id),
+                          f"{lesion_id!r} is not a non-target lesion")
+    yield from _viable_within_whole(i, assessment)
+
+
+def _viable_within_whole(i: int, assessment: Assessment) -> Iterator[Problem]:
+    """The viable part of a lesion cannot be longer than the lesion."""
+    pairs = (("viable", assessment.viable, assessment.target, "longest diameter"),
+             ("viable_perpendicular", assessment.viable_perpendicular, assessment.perpendicular,
+              "perpendicular diameter"))
+    for section, part, whole, what in pairs:
+        for lesion_id, value in part.items():
+            total = whole.get(lesion_id)
+            if isinstance(value, float) and isinstance(total, float) and value > total:
+                yield Problem(("assessments", i, section, lesion_id),
+                              f"{value:g} mm is longer than the lesion's {what} {total:g} mm")
 
 
 def _baseline_values(

@@ -17,17 +17,26 @@ class Response(StrEnum):
     NON_CR_NON_PD = "NON-CR/NON-PD"
     PD = "PD"
     NE = "NE"
+    # iRECIST (Seymour 2017; CDISC RS codes): responses after a first unconfirmed progression.
+    ICR = "iCR"
+    IPR = "iPR"
+    ISD = "iSD"
+    NON_ICR_NON_IUPD = "NON-iCR/NON-iUPD"
+    IUPD = "iUPD"
+    ICPD = "iCPD"
 
     @classmethod
     def parse(cls, text: str) -> Response:
         """Accept the CDISC spelling in any case, and the common 'Non-CR/Non-PD' variants."""
         key = text.strip().upper().replace(" ", "")
-        aliases = {"NONCR/NONPD": cls.NON_CR_NON_PD, "NON-CR/NON-PD": cls.NON_CR_NON_PD}
+        aliases = {"NONCR/NONPD": cls.NON_CR_NON_PD, "NON-CR/NON-PD": cls.NON_CR_NON_PD,
+                   "NON-ICR/NON-IUPD": cls.NON_ICR_NON_IUPD, "NONICR/NONIUPD": cls.NON_ICR_NON_IUPD}
         if key in aliases:
             return aliases[key]
+        by_upper = {r.value.upper(): r for r in cls}
         try:
-            return cls(key)
-        except ValueError:
+            return by_upper[key]
+        except KeyError:
             allowed = ", ".join(r.value for r in cls)
             raise ValueError(f"expected a response code ({allowed}), got {text!r}") from None
 
@@ -42,6 +51,15 @@ class MeasurementStatus(StrEnum):
     TOO_SMALL = "too-small"
     ABSENT = "absent"
     NOT_EVALUATED = "not-evaluated"
+
+
+class Enhancement(StrEnum):
+    """Arterial-phase enhancement of a new lesion (mRECIST: the typical HCC pattern is arterial
+    hyperenhancement with portal-venous or delayed washout)."""
+
+    TYPICAL = "typical"
+    ATYPICAL = "atypical"
+    NONE = "none"
 
 
 class NonTargetStatus(StrEnum):
