@@ -49,6 +49,13 @@ class LesionReading(Result):
 
 
 class TimepointResult(Result):
+    """One follow-up judged by one criterion. RECIST-family criteria fill the ``sum_mm`` fields;
+    bidimensional criteria (WHO, EASL) the ``sum_area_mm2`` fields; Choi also the attenuation
+    fields. ``change_from_*_pct`` always refer to the criterion's primary measure."""
+
+    criterion: str = "RECIST 1.1"
+    measure: str = Field(default="sum of longest diameters (nodes: short axis), mm",
+                         description="What the primary measure is, with its unit.")
     date: dt.date
     date_given: str = Field(description="The date as recorded (may be partial).")
     sum_mm: float | None = Field(description="Sum of diameters of the measured targets.")
@@ -77,3 +84,13 @@ class TimepointResult(Result):
     disagreement: str | None = None
     illustrative: bool = False
     imputed_dates: list[str] = Field(default_factory=list)
+    sum_area_mm2: float | None = Field(default=None, description="WHO, EASL: sum of areas.")
+    baseline_sum_area_mm2: float | None = None
+    nadir_area_mm2: float | None = None
+    attenuation_hu: float | None = Field(default=None, description="Choi: mean attenuation.")
+    baseline_attenuation_hu: float | None = None
+    attenuation_change_pct: float | None = None
+    new_lesion_sum_mm: float | None = Field(
+        default=None, description="iRECIST: sum of the new-lesion targets (NLT), kept apart.")
+    notes: list[str] = Field(default_factory=list,
+                             description="Criterion-specific remarks (e.g. an option in force).")
