@@ -9,17 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from oncotrack.comparison import SideBySide, side_by_side
 from oncotrack.course import known_alive_dates
-from oncotrack.criteria import recist11
+from oncotrack.criteria import recist11, registry
 from oncotrack.criteria.results import Finding, TimepointResult
 from oncotrack.endpoints.bor import (
     BestResponse,
     BorOptions,
-    ResponseAt,
-    best_overall_response,
-    confirmed_best_overall_response,
 )
 from oncotrack.endpoints.survival import (
     CourseFacts,
@@ -64,6 +62,14 @@ class Options(BaseModel):
     assessment_interval_days: int | None = Field(default=None, gt=0)
     missed_visits: int = Field(default=2, ge=1)
     lab_window_days: int = Field(default=14, ge=0, le=365)
+    criteria: list[str] | None = Field(
+        default=None, description="Criterion keys to apply (recist1.1, irecist, mrecist, easl, "
+        "choi, who); default: every criterion the data support.")
+
+    @field_validator("criteria")
+    @classmethod
+    def _known_criteria(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else registry.parse_keys(",".join(value))
 
 
 class Baseline(BaseModel):
@@ -105,6 +111,22 @@ class Endpoints(BaseModel):
     )
 
 
+class CriterionResult(BaseModel):
+    """One criterion's results, with the same keys as RECIST 1.1's at the top level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    criteria: str
+    supported: bool
+    requested: bool
+    """True when asked for by name (then missing data is reported, not silently skipped)."""
+    missing_data: list[str]
+    timepoints: list[TimepointResult]
+    best_overall_response: BestOverallResponse | None
+    endpoints: Endpoints | None
+
+
 class AssessmentResult(BaseModel):
     """Everything ``oncotrack assess`` reports; see docs/json-output.md for each key."""
 
@@ -121,6 +143,9 @@ class AssessmentResult(BaseModel):
     best_overall_response: BestOverallResponse
     endpoints: Endpoints
     treatment: TreatmentSummary
+    criteria_results: dict[str, CriterionResult] = Field(
+        description="Every criterion applied, keyed by criterion (recist1.1, irecist, ...).")
+    side_by_side: SideBySide
     liver_panel: list[ProcedurePanel] = Field(
         description="Liver function before each procedure (labs within the window, ALBI, "
         "Child-Pugh, CTCAE, warnings).")
@@ -146,16 +171,21 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
         case, recist11.RecistOptions(pr_persistence=opts.pr_persistence)
     )
     bor_options = BorOptions(opts.sd_window_days, opts.confirm_days, opts.max_ne, opts.accept_sd)
-    series = [ResponseAt(tp.date, tp.overall) for tp in timepoints]
-    best = BestOverallResponse(
-        unconfirmed=best_overall_response(series, reference, bor_options),
-        confirmed=confirmed_best_overall_response(
-            series, reference, bor_options,
-            non_target_only=not any(les.role is LesionRole.TARGET for les in case.lesions),
-        ),
-    )
-    facts, fact_flags = _course_facts(case, reference, timepoints)
-    endpoints = _endpoints(facts, best, opts, [*reference_imputed, *fact_flags])
+    known = registry.available()
+    wanted = opts.criteria if opts.criteria is not None else list(known)
+    results: dict[str, CriterionResult] = {}
+    for key in wanted:
+        criterion = known[key]
+        results[key] = _criterion_result(
+            criterion, case, reference, bor_options, opts, reference_imputed,
+            timepoints if key == "recist1.1" else None, required=opts.criteria is not None,
+        )
+    recist = results.get("recist1.1") or _criterion_result(
+        known["recist1.1"], case, reference, bor_options, opts, reference_imputed, timepoints,
+        required=True)
+    best, endpoints = recist.best_overall_response, recist.endpoints
+    assert best is not None  # RECIST 1.1 is always supported
+    assert endpoints is not None
     findings = recist11.baseline_findings(case, reference)
     treatment = treatment_summary(case)
     panels = liver_panels(case, PanelOptions(window_days=opts.lab_window_days))
@@ -177,6 +207,8 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
         endpoints=endpoints,
         treatment=treatment,
         liver_panel=panels,
+        criteria_results=results,
+        side_by_side=side_by_side(results),
         imputed_dates=every_imputation,
         illustrative=_illustrative(case),
     )
@@ -214,7 +246,8 @@ def _reference_date(case: Case, opts: Options) -> tuple[dt.date, str, list[str]]
 
 
 def _course_facts(
-    case: Case, reference: dt.date, timepoints: list[TimepointResult]
+    case: Case, reference: dt.date, timepoints: list[TimepointResult],
+    observations: list[Observation],
 ) -> tuple[CourseFacts, list[str]]:
     flags: list[str] = []
 
@@ -235,7 +268,7 @@ def _course_facts(
                 flags.append(f"death: {imputed.describe()}")
     facts = CourseFacts(
         reference_date=reference,
-        observations=[Observation(tp.date, tp.overall, tp.progression_date) for tp in timepoints],
+        observations=observations,
         progression_events=[day_of(i, "progression") for i, e in enumerate(case.events)
                             if e.type is EventType.PROGRESSION],
         death=death,
@@ -246,6 +279,27 @@ def _course_facts(
     for tp in timepoints:
         flags.extend(i for i in tp.imputed_dates)
     return facts, flags
+
+
+def _criterion_result(
+    criterion: registry.Criterion, case: Case, reference: dt.date, bor_options: BorOptions,
+    opts: Options, reference_imputed: list[str], timepoints: list[TimepointResult] | None,
+    required: bool,
+) -> CriterionResult:
+    """One criterion's timepoints, best response and endpoints; or what data it lacks."""
+    missing = criterion.missing_data(case)
+    if missing:
+        return CriterionResult(key=criterion.key, criteria=criterion.name, supported=False,
+                               requested=required, missing_data=missing, timepoints=[],
+                               best_overall_response=None, endpoints=None)
+    series = timepoints if timepoints is not None else criterion.timepoints(case)
+    unconfirmed, confirmed = criterion.best(series, reference, bor_options, case)
+    best = BestOverallResponse(unconfirmed=unconfirmed, confirmed=confirmed)
+    facts, flags = _course_facts(case, reference, series, criterion.observations(series))
+    endpoints = _endpoints(facts, best, opts, [*reference_imputed, *flags])
+    return CriterionResult(key=criterion.key, criteria=criterion.name, supported=True,
+                           requested=required, missing_data=[], timepoints=series,
+                           best_overall_response=best, endpoints=endpoints)
 
 
 def _endpoints(

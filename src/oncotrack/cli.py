@@ -23,6 +23,7 @@ from oncotrack.calculator import CalculatorError, calculate
 from oncotrack.calculator import ctcae as ctcae_calc
 from oncotrack.course import labs_view, schedule_view, stage_view
 from oncotrack.criteria.recist11 import PrPersistence
+from oncotrack.criteria.registry import parse_keys
 from oncotrack.interop.casefile import load_case
 from oncotrack.model.case import Case
 from oncotrack.model.problems import CaseError
@@ -114,9 +115,21 @@ def assess(
         typer.Option(help="After a PR, a sum above -30 % but not PD: working-group = PR "
                      "continues; paper = SD (RECIST 1.1 §4.3.1 read literally)."),
     ] = PrPersistence.WORKING_GROUP,
+    criteria: Annotated[
+        str | None,
+        typer.Option(help="Criteria to apply, comma-separated: recist1.1, irecist, mrecist, "
+                     "easl, choi, who (default: every criterion the data support).",
+                     show_default=False),
+    ] = None,
 ) -> None:
-    """Assess a case by RECIST 1.1: timepoints with their reasoning, best response, endpoints."""
+    """Assess a case by RECIST 1.1 (and the other criteria the data support): timepoints with
+    their reasoning, best response, endpoints, criteria side by side, liver panel."""
     loaded = _load(case)
+    try:
+        keys = parse_keys(criteria) if criteria is not None else None
+    except ValueError as error:
+        err.print(f"error: --criteria: {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         reference = dt.date.fromisoformat(reference_date) if reference_date else None
     except ValueError:
@@ -126,7 +139,7 @@ def assess(
         result = run_assessment(
             loaded, reference_date=reference, sd_window_days=sd_window,
             confirm_days=confirm_days, max_ne=max_ne, accept_sd=accept_sd,
-            pr_persistence=pr_persistence,
+            pr_persistence=pr_persistence, criteria=keys,
         )
     except CaseError as error:
         _fail(CaseError(error.problems, str(case)))

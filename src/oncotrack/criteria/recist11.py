@@ -29,6 +29,7 @@ from oncotrack.model.vocabulary import (
 )
 
 NAME = "RECIST 1.1"
+KEY = "recist1.1"
 
 TOO_SMALL_MM = Decimal(5)
 """RECIST 1.1 §4.3.2 notes; EORTC FAQ 'Lesions less than 5 mm': too small to measure = 5 mm."""
@@ -396,6 +397,12 @@ class _History:
     pr_reached: bool = False
     overall_cr: bool = False
     equivocal_seen: dict[str, dt.date] = field(default_factory=dict)
+
+
+def missing_data(case: Case) -> list[str]:
+    """RECIST 1.1 needs nothing beyond what a valid case file holds (checked at loading)."""
+    del case
+    return []
 
 
 def assess_timepoints(case: Case, options: RecistOptions | None = None) -> list[TimepointResult]:

@@ -134,9 +134,9 @@ def confirmed_best_overall_response(
         for i, tp in enumerate(counted):
             if tp.response is not wanted:
                 continue
-            confirmation = _confirmation(counted, i, options)
-            if confirmation is not None:
-                later, between = confirmation
+            confirmed_by = confirmation(counted, i, options)
+            if confirmed_by is not None:
+                later, between = confirmed_by
                 gap = (later.date - tp.date).days
                 return BestResponse(
                     response=wanted, date=tp.date, confirmed_by=later.date,
@@ -179,7 +179,7 @@ def confirmed_best_overall_response(
                         rule="NE: no confirmed response, no SD after the minimum duration, no PD")
 
 
-def _confirmation(
+def confirmation(
     counted: Sequence[ResponseAt], i: int, options: BorOptions
 ) -> tuple[ResponseAt, str] | None:
     """The timepoint confirming ``counted[i]`` (a CR or PR), with a note on what lay between."""

@@ -205,9 +205,10 @@ def time_to_response(facts: CourseFacts, response_date: dt.date | None) -> TimeT
     return _tte(True, facts.reference_date, response_date, "first documented response")
 
 
-OBJECTIVE_RESPONSE = frozenset({Response.CR, Response.PR})
-"""FDA 2018: ORR counts CR and PR; SD is not part of it."""
-DISEASE_CONTROL = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD})
+OBJECTIVE_RESPONSE = frozenset({Response.CR, Response.PR, Response.ICR, Response.IPR})
+"""FDA 2018: ORR counts CR and PR (iRECIST: iCR and iPR); SD is not part of it."""
+DISEASE_CONTROL = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD,
+                             Response.ICR, Response.IPR, Response.ISD, Response.NON_ICR_NON_IUPD})
 """DCR (conventional, not FDA-defined): CR, PR or SD, the SD having met its minimum duration —
 which the best-overall-response rules have already required."""
 

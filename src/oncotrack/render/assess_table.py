@@ -48,6 +48,7 @@ def render_assessment(result: AssessmentResult, console: Console) -> None:
     _lesions(result, console)
     _best(result, console)
     _endpoints(result, console)
+    _criteria(result, console)
     _treatment(result, console)
     if result.liver_panel:
         render_liver_panel(result.liver_panel, result.parameters["lab_window_days"], console)
@@ -150,6 +151,30 @@ def _endpoints(result: AssessmentResult, console: Console) -> None:
         f"{e.objective_response.confirmed}. Disease control (CR/PR/SD): unconfirmed "
         f"{e.disease_control.unconfirmed}, confirmed {e.disease_control.confirmed}."
     )
+
+
+def _criteria(result: AssessmentResult, console: Console) -> None:
+    view = result.side_by_side
+    if len(view.criteria) > 1:
+        table = Table(title="Criteria side by side (overall response at each scan)",
+                      title_justify="left")
+        table.add_column("Date")
+        for key in view.criteria:
+            table.add_column(view.names[key])
+        for row in view.rows:
+            cells = [_code(row.responses[k]) for k in view.criteria]
+            style = "bold" if row.differ else None
+            table.add_row(str(row.date) + (" ≠" if row.differ else ""), *cells, style=style)
+        table.add_row("Best (confirmed)", *[view.best[k]["confirmed"] for k in view.criteria],
+                      style="bold")
+        console.print(table)
+        for line in view.differences:
+            console.print(f"  ≠ {line}")
+    for key, missing in view.not_assessed.items():
+        requested = result.criteria_results[key].requested
+        label = "not assessed" if requested else "not assessed (data missing)"
+        console.print(f"[yellow]{view.names[key]} {label}[/]: needs " + "; ".join(missing[:5])
+                      + (f"; and {len(missing) - 5} more" if len(missing) > 5 else ""))
 
 
 def _treatment(result: AssessmentResult, console: Console) -> None:
