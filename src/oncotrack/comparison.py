@@ -44,6 +44,16 @@ def _plain(code: str | None) -> str | None:
     return None if code is None else _SAME.get(code, code)
 
 
+def _difference(day: dt.date, found: dict[str, tuple[str, str]], names: dict[str, str]) -> str:
+    """The first criterion shown (RECIST 1.1) is the reference: its reason, then the reason of
+    each criterion that gives something else."""
+    reference = next(iter(found))
+    code, reason = found[reference]
+    others = [f"{names[k]} {c}: {r}" for k, (c, r) in found.items()
+              if k != reference and _plain(c) != _plain(code)]
+    return f"{day}: {names[reference]} {code} ({reason}); " + "; ".join(others)
+
+
 def side_by_side(results: Mapping[str, CriterionResult]) -> SideBySide:
     supported = {k: r for k, r in results.items() if r.supported}
     names = {k: r.criteria for k, r in results.items()}
@@ -64,9 +74,7 @@ def side_by_side(results: Mapping[str, CriterionResult]) -> SideBySide:
         differ = len(distinct) > 1
         rows.append(SideRow(date=day, responses=codes, differ=differ))
         if differ:
-            said = ", ".join(f"{names[k]} {c}" for k, c in codes.items() if c is not None)
-            why = "; ".join(f"{names[k]}: {found[k][1]}" for k in found)
-            differences.append(f"{day}: {said}. Why — {why}")
+            differences.append(_difference(day, found, names))
     best: dict[str, dict[str, str]] = {}
     for key, result in supported.items():
         bor = result.best_overall_response
