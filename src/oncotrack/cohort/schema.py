@@ -1,0 +1,70 @@
+"""The columnar tables every cohort module reads and writes (polars schemas).
+
+``MEASUREMENTS`` is the normalised long table the derivation runs on, one row per subject, scan
+date and lesion; SDTM TU/TR (``interop.sdtm``), synthetic cohorts (``cohort.synth``) and case
+files all become it. ``SUBJECTS`` is the ADSL-like subject table. ``TIMEPOINTS``, ``ADRS`` and
+``ADTTE`` are what the derivation produces (ADaM names where ADaM has them).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ROLE_TARGET, ROLE_NON_TARGET, ROLE_NEW = "TARGET", "NON-TARGET", "NEW"
+
+# Non-target and new-lesion states (SDTM TR TUMSTATE values).
+PRESENT, ABSENT = "PRESENT", "ABSENT"
+UNEQUIVOCAL_PROGRESSION = "UNEQUIVOCAL PROGRESSION"
+NOT_EVALUATED = "NOT EVALUATED"
+EQUIVOCAL, UNEQUIVOCAL = "EQUIVOCAL", "UNEQUIVOCAL"
+
+MEASUREMENTS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "USUBJID": pl.String,
+    "ADT": pl.Date,              # scan date (imputed when partial; see ADTF)
+    "ADTF": pl.String,           # date imputation flag: null, "D" (day) or "M" (month and day)
+    "BASEFL": pl.Boolean,        # the subject's baseline scan
+    "LESIONID": pl.String,       # TULNKID
+    "ROLE": pl.String,           # TARGET, NON-TARGET, NEW
+    "ORGAN": pl.String,          # TULOC, lower case
+    "NODE": pl.Boolean,          # lymph node (target measured by short axis)
+    "DIAM": pl.Float64,          # target: mm (too small = 5, absent = 0); null = not evaluated
+    "STATE": pl.String,          # non-target: PRESENT/ABSENT/UNEQUIVOCAL PROGRESSION/NOT EVALUATED;
+                                 # new: EQUIVOCAL/UNEQUIVOCAL; null for targets
+}
+"""One row per subject × scan × lesion. A target missing at a scan has a row with DIAM null."""
+
+SUBJECTS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "USUBJID": pl.String,
+    "RANDDT": pl.Date,
+    "TRTSDT": pl.Date,
+    "DTHDT": pl.Date,
+    "LSTALVDT": pl.Date,
+    "NEWTHDT": pl.Date,          # first new anticancer therapy (censors PFS), if any
+}
+"""ADSL-like; other columns (ARM, grouping) are carried through untouched."""
+
+TIMEPOINTS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "USUBJID": pl.String,
+    "ADT": pl.Date,
+    "SUMDIAM": pl.Float64,
+    "PCHGBL": pl.Float64,        # % change from baseline, one decimal
+    "NADIR": pl.Float64,
+    "PCHGNAD": pl.Float64,
+    "TRGRESP": pl.String,
+    "NTRGRESP": pl.String,
+    "NEWLPROG": pl.Boolean,
+    "OVRLRESP": pl.String,
+}
+"""Per subject and follow-up scan: the RECIST 1.1 derivation, as the per-patient engine gives."""
+
+ADRS_COLUMNS = ("USUBJID", "PARAMCD", "PARAM", "AVALC", "AVAL", "ADT", "ANL01FL")
+ADRS_PARAMCDS = ("OVR", "BOR", "CBOR", "RSP", "CRSP", "CB", "PD", "LSTA", "DEATH")
+
+ADTTE_COLUMNS = ("USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR", "EVNTDESC",
+                 "CNSDTDSC", "SRCDOM")
+ADTTE_PARAMCDS = ("OS", "PFS", "TTP", "DOR")
+"""AVAL in days = ADT − STARTDT + 1; CNSR 0 = event, 1 = censored."""
+
+
+def empty(schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
