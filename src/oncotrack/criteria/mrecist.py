@@ -25,6 +25,7 @@ from oncotrack.criteria.recist11 import (
     PrPersistence,
     Row,
     TargetOutcome,
+    first_matching_row,
     measurement_mm,
     meets_pr,
     percent_change,
@@ -382,14 +383,12 @@ def overall_response(
     """The first matching row of :data:`TABLE_3` or, without target disease,
     :data:`TABLE_NON_TARGET_ONLY`; the rule names the criterion and the row."""
     table = TABLE_3 if target is not None else TABLE_NON_TARGET_ONLY
-    for row in table:
-        if row.matches(target, non_target, new_lesion):
-            label = row.label
-            if not label.startswith("RECIST"):
-                by = "mRECIST" if criterion == NAME else f"{criterion}, by mRECIST"
-                label = f"{by} {label}"
-            return row.overall, label
-    raise ValueError(f"no {criterion} row for target={target}, non-target={non_target}")
+    row = first_matching_row(table, target, non_target, new_lesion, criterion)
+    label = row.label
+    if not label.startswith("RECIST"):
+        by = "mRECIST" if criterion == NAME else f"{criterion}, by mRECIST"
+        label = f"{by} {label}"
+    return row.overall, label
 
 
 # --- data checks --------------------------------------------------------------------------------

@@ -261,16 +261,26 @@ TABLE_2: tuple[Row, ...] = (
 """RECIST 1.1 §4.4.1 Table 2: patients with non-target disease only."""
 
 
+def first_matching_row(
+    table: Sequence[Row], target: Response | None, non_target: NonTarget, new_lesion: bool,
+    criterion: str,
+) -> Row:
+    """The first row of a decision table that matches (every criterion's tables are ordered so
+    that the first match is the answer: PD rows first)."""
+    for row in table:
+        if row.matches(target, non_target, new_lesion):
+            return row
+    raise ValueError(f"no {criterion} row for target={target}, non-target={non_target}")
+
+
 def overall_response(
     target: Response | None, non_target: NonTarget, new_lesion: bool
 ) -> tuple[Response, str]:
     """The overall timepoint response: the first matching row of Table 1 or, without target
     disease, Table 2 (RECIST 1.1 §4.4.1)."""
     table = TABLE_1 if target is not None else TABLE_2
-    for row in table:
-        if row.matches(target, non_target, new_lesion):
-            return row.overall, row.label
-    raise ValueError(f"no RECIST 1.1 row for target={target}, non-target={non_target}")
+    row = first_matching_row(table, target, non_target, new_lesion, NAME)
+    return row.overall, row.label
 
 
 def per_lesion_reading(

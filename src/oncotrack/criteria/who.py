@@ -29,6 +29,7 @@ from oncotrack.criteria.recist11 import (
     NonTarget,
     Row,
     TargetOutcome,
+    first_matching_row,
     measurement_mm,
     non_target_response,
     percent_change,
@@ -241,10 +242,8 @@ def overall_response(
     """The first matching row of :data:`TABLE_TARGET` (without targets
     :data:`TABLE_NON_TARGET`)."""
     table = TABLE_TARGET if target is not None else TABLE_NON_TARGET
-    for row in table:
-        if row.matches(target, non_target, new_lesion):
-            return row.overall, row.label
-    raise ValueError(f"no WHO row for target={target}, non-target={non_target}")
+    row = first_matching_row(table, target, non_target, new_lesion, NAME)
+    return row.overall, row.label
 
 
 # --- what the case must hold --------------------------------------------------------------------
