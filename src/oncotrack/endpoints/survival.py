@@ -110,7 +110,7 @@ def first_progression(facts: CourseFacts, after: dt.date) -> tuple[dt.date, str]
     for obs in sorted(facts.observations, key=lambda o: o.date):
         if obs.response is Response.PD and obs.date >= after:
             when = obs.progression_date or obs.date
-            found.append((when, f"progression (RECIST PD on the scan of {obs.date})"))
+            found.append((when, f"progression (PD on the scan of {obs.date})"))
             break
     found += [(d, "progression (recorded event)") for d in facts.progression_events if d >= after]
     return min(found) if found else None
