@@ -185,7 +185,7 @@ PFS = [
     # PD scan d112 earlier than a recorded event d126 -> the scan: 113 d, 3.71
     ("PD scan before recorded event",
      facts(obs("2024-04-22", PD), progression_events=("2024-05-06",)), DEFAULT,
-     True, D("2024-04-22"), 113, 3.71, "RECIST PD"),
+     True, D("2024-04-22"), 113, 3.71, "PD on the scan"),
     # Missed visits: interval 56 × 2 = 112. SD d56, PD d168: gap 168 − 56 = 112, not > 112
     # -> event 2024-06-17: 168 + 1 = 169 d; 169 / 30.4375 = 5.5524 -> 5.55
     ("gap exactly 112 is an event", facts(obs("2024-02-26", SD), obs("2024-06-17", PD)), MISSED,
