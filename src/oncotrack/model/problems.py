@@ -53,3 +53,27 @@ class CaseError(ValueError):
 
     def describe(self) -> str:
         return "\n".join(p.describe(self.source) for p in self.problems)
+
+
+class CohortInputError(CaseError):
+    """A cohort input file that cannot be used: one problem, naming file, row and column.
+
+    ``row`` counts data records from 1 (a CSV's header is line 1, so row N is line N + 1);
+    ``problems[0].location`` is ``(file, row, column)`` leaving out what is not known.
+    """
+
+    def __init__(self, file: str, message: str, *, row: int | None = None,
+                 column: str | None = None, line: int | None = None) -> None:
+        self.file, self.row, self.column, self.message = file, row, column, message
+        location: Location = (file, *(() if row is None else (row,)),
+                              *(() if column is None else (column,)))
+        super().__init__([Problem(location, message, line=line)], source=file)
+
+    def describe(self) -> str:
+        where: list[str] = []
+        if self.row is not None:
+            line = self.problems[0].line
+            where.append(f"row {self.row}" + (f" (line {line})" if line is not None else ""))
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return ": ".join([self.file, *([", ".join(where)] if where else []), self.message])

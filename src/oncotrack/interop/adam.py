@@ -1,0 +1,407 @@
+"""ADaM ADRS and ADTTE on disk: CSV, Parquet, SAS XPT (version 5) and CDISC Dataset-JSON v1.1.
+
+:func:`write_adam` writes ``adrs.<ext>`` and ``adtte.<ext>`` for each requested format;
+:func:`read_adam` reads any of those files back into a polars frame.
+
+Types on disk and back:
+
+* strings, dates, integers and floats survive every format. Integer columns come back as
+  ``Int64`` and floating columns as ``Float64`` whatever their width was;
+* Parquet keeps the frame exactly;
+* CSV carries no types: the standard ADaM variables (:data:`COLUMN_TYPES`) are read with their
+  ADaM types (``USUBJID`` "001" stays a string, ``*DT`` are dates, ``CNSR`` an integer), other
+  columns are inferred. A null string is written as an empty field, an empty string as ``""``;
+* XPT (SAS transport version 5, as FDA requires): names of at most 8 characters, labels of at
+  most 40, strings of at most 200 bytes. Dates are SAS dates with the ``E8601DA.`` format,
+  integers carry the format ``8.`` so that they are read back as integers. SAS has no missing
+  string distinct from blank: an empty string comes back as null;
+* Dataset-JSON v1.1 (https://github.com/cdisc-org/DataExchange-DatasetJson,
+  ``doc/dataset-json1-1.md``): dates are ISO 8601 strings with ``dataType "date"`` and
+  ``targetDataType "integer"`` (a SAS numeric date, as in the CDISC ADaM examples), integers
+  ``"integer"``, floats ``"double"``, strings ``"string"`` with their ``length``.
+
+``interop/datasetjson.py`` did not exist when this module was written, so the Dataset-JSON writer
+and reader here are small private ones, limited to the types above (the files validate against
+the official v1.1 JSON schema).
+
+Writing is atomic: every file is first written into a temporary folder beside ``out_dir`` and
+only moved into ``out_dir`` once all of them are complete, so an error leaves ``out_dir`` as it
+was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import pyreadstat
+
+Format = Literal["csv", "parquet", "xpt", "json"]
+FORMATS: tuple[Format, ...] = ("csv", "parquet", "xpt", "json")
+_SUFFIXES: dict[str, Format] = {
+    ".csv": "csv", ".parquet": "parquet", ".xpt": "xpt", ".json": "json",
+}
+
+DATASET_LABELS = {
+    "ADRS": "Response Analysis Dataset",
+    "ADTTE": "Time-to-Event Analysis Dataset",
+}
+
+VARIABLE_LABELS: dict[str, str] = {
+    "STUDYID": "Study Identifier",
+    "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Identifier for the Study",
+    "PARAMCD": "Parameter Code",
+    "PARAM": "Parameter",
+    "PARCAT1": "Parameter Category 1",
+    "PARCAT2": "Parameter Category 2",
+    "PARCAT3": "Parameter Category 3",
+    "AVALC": "Analysis Value (C)",
+    "AVAL": "Analysis Value",
+    "ADT": "Analysis Date",
+    "ADTF": "Analysis Date Imputation Flag",
+    "AVISIT": "Analysis Visit",
+    "AVISITN": "Analysis Visit (N)",
+    "ANL01FL": "Analysis Flag 01",
+    "STARTDT": "Time-to-Event Origin Date for Subject",
+    "CNSR": "Censor",
+    "EVNTDESC": "Event or Censoring Description",
+    "CNSDTDSC": "Censor Date Description",
+    "SRCDOM": "Source Data",
+    "SRCVAR": "Source Variable",
+    "SRCSEQ": "Source Sequence Number",
+    "RANDDT": "Date of Randomization",
+    "TRTSDT": "Date of First Exposure to Treatment",
+    "TRTEDT": "Date of Last Exposure to Treatment",
+    "DTHDT": "Date of Death",
+    "LSTALVDT": "Date Last Known Alive",
+    "ARM": "Description of Planned Arm",
+    "ARMCD": "Planned Arm Code",
+    "TRT01P": "Planned Treatment for Period 01",
+    "TRT01A": "Actual Treatment for Period 01",
+    "RSSEQ": "Sequence Number",
+    "RSEVAL": "Evaluator",
+}
+"""ADaM IG labels of the variables ADRS and ADTTE usually carry (unknown columns get none)."""
+
+COLUMN_TYPES: dict[str, type[pl.DataType]] = {
+    **dict.fromkeys(("STUDYID", "USUBJID", "SUBJID", "PARAMCD", "PARAM", "PARCAT1", "PARCAT2",
+                     "PARCAT3", "AVALC", "ADTF", "AVISIT", "ANL01FL", "EVNTDESC", "CNSDTDSC",
+                     "SRCDOM", "SRCVAR", "ARM", "ARMCD", "TRT01P", "TRT01A", "RSEVAL"),
+                    pl.String),
+    **dict.fromkeys(("ADT", "STARTDT", "RANDDT", "TRTSDT", "TRTEDT", "DTHDT", "LSTALVDT"),
+                    pl.Date),
+    **dict.fromkeys(("CNSR", "SRCSEQ", "RSSEQ", "AVISITN"), pl.Int64),
+}
+"""Types of the standard variables, used to read CSV (which carries none)."""
+
+XPT_MAX_NAME, XPT_MAX_LABEL, XPT_MAX_STRING = 8, 40, 200
+_XPT_DATE_FORMAT = "E8601DA."
+_XPT_INT_FORMAT = "8."
+DATASET_JSON_VERSION = "1.1.0"
+
+
+class AdamFormatError(ValueError):
+    """A frame that a format cannot hold (a long XPT name, an unsupported column type…)."""
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def write_adam(
+    adrs: pl.DataFrame,
+    adtte: pl.DataFrame,
+    out_dir: str | os.PathLike[str],
+    formats: Iterable[str] = FORMATS,
+    *,
+    labels: Mapping[str, str] | None = None,
+    created: dt.datetime | None = None,
+    study_oid: str | None = None,
+) -> list[Path]:
+    """Write ``adrs.<ext>`` and ``adtte.<ext>`` into ``out_dir`` for each of ``formats``
+    (``csv``, ``parquet``, ``xpt``, ``json``) and return the files written, in that order.
+
+    ``labels`` adds or overrides variable labels (XPT and Dataset-JSON carry them). ``created``
+    is Dataset-JSON's ``datasetJSONCreationDateTime`` (default: now, to the second; pass a fixed
+    value for byte-identical files). Raises :class:`AdamFormatError` before anything is moved
+    into ``out_dir`` if a frame does not fit a format.
+    """
+    wanted = _formats(formats)
+    variable_labels = {**VARIABLE_LABELS, **(labels or {})}
+    frames = {"ADRS": _normalise(adrs, "ADRS"), "ADTTE": _normalise(adtte, "ADTTE")}
+    when = (created or dt.datetime.now()).replace(microsecond=0)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        names: list[str] = []
+        for fmt in wanted:
+            for name, frame in frames.items():
+                filename = f"{name.lower()}.{fmt}"
+                _WRITERS[fmt](frame, staging / filename, name, variable_labels, when, study_oid)
+                names.append(filename)
+        if not out.exists():
+            staging.rename(out)  # one atomic step: the folder appears complete
+            return [out / n for n in names]
+        for n in names:
+            os.replace(staging / n, out / n)
+        return [out / n for n in names]
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _formats(formats: Iterable[str]) -> list[Format]:
+    if isinstance(formats, str):
+        formats = (formats,)
+    wanted: list[Format] = []
+    for fmt in formats:
+        key = fmt.lower().lstrip(".")
+        if key not in FORMATS:
+            raise AdamFormatError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        chosen = _SUFFIXES["." + key]
+        if chosen not in wanted:
+            wanted.append(chosen)
+    return wanted
+
+
+def _normalise(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Integers to Int64, floats to Float64, all-null columns to String; reject the rest."""
+    casts: list[pl.Expr] = []
+    for column, dtype in frame.schema.items():
+        if dtype.is_integer():
+            casts.append(pl.col(column).cast(pl.Int64))
+        elif dtype.is_float():
+            casts.append(pl.col(column).cast(pl.Float64))
+        elif dtype == pl.Null:
+            casts.append(pl.col(column).cast(pl.String))
+        elif dtype in (pl.String, pl.Date):
+            continue
+        elif dtype == pl.Categorical or dtype == pl.Enum:
+            casts.append(pl.col(column).cast(pl.String))
+        else:
+            raise AdamFormatError(
+                f"{name}.{column} has type {dtype}: ADaM files hold strings, numbers and dates "
+                "(write flags as 'Y'/null strings)")
+    return frame.with_columns(casts) if casts else frame
+
+
+def _write_csv(frame: pl.DataFrame, path: Path, *_: Any) -> None:
+    frame.write_csv(path, date_format="%Y-%m-%d", quote_style="necessary")
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path, *_: Any) -> None:
+    frame.write_parquet(path, statistics=False)
+
+
+def _write_xpt(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str, str],
+               _when: dt.datetime, _study: str | None) -> None:
+    problems: list[str] = []
+    if len(name) > XPT_MAX_NAME:
+        problems.append(f"dataset name {name!r} is longer than {XPT_MAX_NAME} characters")
+    for column, dtype in frame.schema.items():
+        if len(column) > XPT_MAX_NAME:
+            problems.append(f"variable name {column!r} is longer than {XPT_MAX_NAME} characters")
+        if not column.isascii() or not (column[:1].isalpha() or column[:1] == "_"):
+            problems.append(f"variable name {column!r} is not a SAS name")
+        label = labels.get(column, "")
+        if len(label) > XPT_MAX_LABEL:
+            problems.append(f"label of {column} is longer than {XPT_MAX_LABEL} characters")
+        if dtype == pl.String:
+            longest = frame.get_column(column).str.len_bytes().max()
+            if isinstance(longest, int) and longest > XPT_MAX_STRING:
+                problems.append(f"{column} has a value of {longest} bytes (XPT v5 holds "
+                                f"{XPT_MAX_STRING})")
+    file_label = DATASET_LABELS.get(name, name)
+    if problems:
+        raise AdamFormatError(f"{name} does not fit SAS XPT version 5: " + "; ".join(problems))
+    formats = {c: _XPT_DATE_FORMAT for c, t in frame.schema.items() if t == pl.Date}
+    formats |= {c: _XPT_INT_FORMAT for c, t in frame.schema.items() if t == pl.Int64}
+    pyreadstat.write_xport(
+        frame, str(path), file_label=file_label,
+        column_labels={c: labels[c] for c in frame.columns if c in labels},
+        table_name=name, file_format_version=5, variable_format=formats or None)
+
+
+def _json_type(dtype: pl.DataType) -> str:
+    if dtype == pl.Date:
+        return "date"
+    if dtype == pl.Int64:
+        return "integer"
+    if dtype == pl.Float64:
+        return "double"
+    return "string"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN: missing
+    return value
+
+
+def _dataset_json(frame: pl.DataFrame, name: str, labels: Mapping[str, str] | None = None,
+                 created: dt.datetime | None = None, study_oid: str | None = None
+                 ) -> dict[str, Any]:
+    """``frame`` as a Dataset-JSON v1.1 object (a dict ready for :func:`json.dumps`)."""
+    labels = {**VARIABLE_LABELS, **(labels or {})}
+    frame = _normalise(frame, name)
+    columns: list[dict[str, Any]] = []
+    keys = [k for k in ("USUBJID", "PARAMCD") if k in frame.columns]
+    for column, dtype in frame.schema.items():
+        entry: dict[str, Any] = {"itemOID": f"IT.{name}.{column}", "name": column,
+                                 "label": labels.get(column, column),
+                                 "dataType": _json_type(dtype)}
+        if dtype == pl.Date:
+            entry |= {"targetDataType": "integer", "displayFormat": _XPT_DATE_FORMAT}
+        elif dtype == pl.String:
+            longest = frame.get_column(column).str.len_bytes().max()
+            entry["length"] = max(int(longest) if isinstance(longest, int) else 0, 1)
+        if column in keys:
+            entry["keySequence"] = keys.index(column) + 1
+        columns.append(entry)
+    when = (created or dt.datetime.now()).replace(microsecond=0)
+    document: dict[str, Any] = {
+        "datasetJSONCreationDateTime": when.isoformat(),
+        "datasetJSONVersion": DATASET_JSON_VERSION,
+        "originator": "oncotrack",
+        "sourceSystem": {"name": "oncotrack", "version": _version()},
+    }
+    if study_oid:
+        document["studyOID"] = study_oid
+    document |= {
+        "itemGroupOID": f"IG.{name}",
+        "records": frame.height,
+        "name": name,
+        "label": DATASET_LABELS.get(name, name),
+        "columns": columns,
+        "rows": [[_json_value(v) for v in row] for row in frame.iter_rows()],
+    }
+    return document
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("oncotrack")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def _write_json(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str, str],
+                when: dt.datetime, study_oid: str | None) -> None:
+    document = _dataset_json(frame, name, labels, when, study_oid)
+    path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n",
+                    encoding="utf-8")
+
+
+_WRITERS = {
+    "csv": _write_csv,
+    "parquet": _write_parquet,
+    "xpt": _write_xpt,
+    "json": _write_json,
+}
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def read_adam(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read an ADaM file written by :func:`write_adam` (or any file of the same format): the
+    format follows the suffix (``.csv``, ``.parquet``, ``.xpt``, ``.json``)."""
+    file = Path(path)
+    fmt = _SUFFIXES.get(file.suffix.lower())
+    if fmt is None:
+        raise AdamFormatError(f"{file.name}: unknown ADaM file type (use .csv, .parquet, .xpt "
+                              "or .json)")
+    if fmt == "csv":
+        return _read_csv(file)
+    if fmt == "parquet":
+        return pl.read_parquet(file)
+    if fmt == "xpt":
+        return _read_xpt(file)
+    return _read_dataset_json(json.loads(file.read_text(encoding="utf-8")))
+
+
+def _read_csv(file: Path) -> pl.DataFrame:
+    header = pl.read_csv(file, n_rows=0).columns
+    known = {c: COLUMN_TYPES[c] for c in header if c in COLUMN_TYPES}
+    frame = pl.read_csv(file, schema_overrides=known, infer_schema_length=None,
+                        try_parse_dates=False)
+    dates = [c for c, t in frame.schema.items() if t == pl.String and c not in known
+             and _looks_like_dates(frame.get_column(c))]
+    return frame.with_columns(pl.col(c).str.to_date("%Y-%m-%d") for c in dates)
+
+
+def _looks_like_dates(series: pl.Series) -> bool:
+    values = series.drop_nulls()
+    return values.len() > 0 and bool(values.str.contains(r"^\d{4}-\d{2}-\d{2}$").all())
+
+
+def _read_xpt(file: Path) -> pl.DataFrame:
+    frame, meta = pyreadstat.read_xport(str(file), output_format="polars")
+    formats: dict[str, str | None] = dict(meta.original_variable_types)
+    casts: list[pl.Expr] = []
+    for column, dtype in frame.schema.items():
+        fmt = (formats.get(column) or "").upper().rstrip(".")
+        if dtype == pl.String:
+            casts.append(pl.when(pl.col(column) == "").then(None).otherwise(pl.col(column))
+                         .alias(column))
+        elif dtype == pl.Datetime and fmt.startswith(("E8601DA", "DATE", "YYMMDD")):
+            casts.append(pl.col(column).dt.date())
+        elif fmt.rstrip("0123456789") == "" and fmt and dtype.is_numeric():
+            casts.append(pl.col(column).cast(pl.Int64))
+    return frame.with_columns(casts) if casts else frame
+
+
+_JSON_TYPES: dict[str, type[pl.DataType]] = {
+    "string": pl.String,
+    "integer": pl.Int64,
+    "decimal": pl.String,  # kept exact: the caller decides how to parse it
+    "float": pl.Float64,
+    "double": pl.Float64,
+    "boolean": pl.Boolean,
+    "date": pl.String,  # parsed below
+    "datetime": pl.String,
+    "time": pl.String,
+    "URI": pl.String,
+}
+
+
+def _read_dataset_json(document: Mapping[str, Any]) -> pl.DataFrame:
+    """A Dataset-JSON v1.1 object (parsed JSON) as a polars frame; ``date`` columns become
+    ``pl.Date``, ``integer`` ``Int64``, ``double``/``float`` ``Float64``."""
+    version = str(document.get("datasetJSONVersion", ""))
+    if not version.startswith("1.1"):
+        raise AdamFormatError(f"Dataset-JSON version {version!r} is not 1.1")
+    columns = document["columns"]
+    names = [c["name"] for c in columns]
+    schema = {c["name"]: _JSON_TYPES.get(c["dataType"], pl.String) for c in columns}
+    rows = document.get("rows", [])
+    frame = pl.DataFrame(
+        {n: [row[i] for row in rows] for i, n in enumerate(names)},
+        schema=schema,
+    )
+    dates = [c["name"] for c in columns if c["dataType"] == "date"]
+    return frame.with_columns(pl.col(c).str.to_date("%Y-%m-%d") for c in dates)
+
+
+__all__ = [
+    "COLUMN_TYPES",
+    "DATASET_LABELS",
+    "FORMATS",
+    "VARIABLE_LABELS",
+    "AdamFormatError",
+    "read_adam",
+    "write_adam",
+]
