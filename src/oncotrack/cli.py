@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.progress import Progress
 from rich.text import Text
 
 from oncotrack.assessment import assess as run_assessment
@@ -26,7 +27,7 @@ from oncotrack.criteria.recist11 import PrPersistence
 from oncotrack.criteria.registry import parse_keys
 from oncotrack.interop.casefile import load_case
 from oncotrack.model.case import Case
-from oncotrack.model.problems import CaseError
+from oncotrack.model.problems import CaseError, CohortInputError
 from oncotrack.render.assess_table import render_assessment
 from oncotrack.render.views import render_labs, render_schedule, render_stage
 from oncotrack.scores.liver_panel import PanelOptions
@@ -55,6 +56,9 @@ CaseArg = Annotated[Path, typer.Argument(help="A case file (YAML or JSON).", sho
 
 
 def _fail(error: CaseError) -> NoReturn:
+    if isinstance(error, CohortInputError):  # names file, row and column in its own words
+        err.print(Text.assemble(("error:", "red"), " ", error.describe()))
+        raise typer.Exit(EXIT_BAD_INPUT)
     count = len(error.problems)
     if count > 1:
         err.print(f"{error.source or 'case'}: {count} problems", style="bold red")
@@ -292,6 +296,134 @@ def report(
     files = write_report(data, output)
     print(f"report: {files.html}")
     print(f"figures: {len(files.figures)} files in {files.html.parent / 'figures'}")
+
+
+cohort_app = typer.Typer(help="Many patients at once: CDISC tables in and out, survival.",
+                         no_args_is_help=True)
+app.add_typer(cohort_app, name="cohort")
+
+
+@app.command()
+def synth(
+    patients: Annotated[int, typer.Option(help="How many synthetic patients.", min=1)],
+    out: Annotated[Path, typer.Option(help="Folder for tu, tr, rs and adsl files.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort).")] = 0,
+    formats: Annotated[str, typer.Option(
+        "--formats", help="Comma-separated: csv, xpt, json, ndjson.")] = "csv",
+) -> None:
+    """Write a realistic synthetic cohort as SDTM TU, TR, RS and an ADSL-like subject table
+    (lesion counts, visit schedule with jitter, response dynamics, deaths, dropouts, NE visits,
+    partial dates). No real patient is in it."""
+    from oncotrack.cohort.synth import synthesize, write_sdtm
+
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = sorted(set(chosen) - {"csv", "xpt", "json", "ndjson"})
+    if unknown or not chosen:
+        err.print(f"error: --formats: expected csv, xpt, json or ndjson, got {formats!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    with Progress(transient=True, console=err) as progress:
+        task = progress.add_task(f"synthesising {patients} patients", total=2)
+        tables = synthesize(patients, seed=seed)
+        progress.advance(task)
+        written = write_sdtm(tables, out, chosen)
+        progress.advance(task)
+    for path in written:
+        print(path)
+
+
+class Reference(StrEnum):
+    RANDDT = "RANDDT"
+    TRTSDT = "TRTSDT"
+
+
+@cohort_app.command("derive")
+def cohort_derive(
+    tu: Annotated[Path, typer.Option(help="SDTM TU (csv, xpt or json).")],
+    tr: Annotated[Path, typer.Option(help="SDTM TR (csv, xpt or json).")],
+    subjects: Annotated[Path, typer.Option(help="ADSL-like subject table.")],
+    out: Annotated[Path, typer.Option(help="Folder for adrs and adtte (csv, parquet, xpt, "
+                                      "json).")],
+    reference: Annotated[Reference, typer.Option(help="Time zero column.")] = Reference.RANDDT,
+    sd_window: Annotated[int, typer.Option(help="Minimum days for SD (>=).", min=0)] = 42,
+    confirm_days: Annotated[int, typer.Option(help="Days to confirm CR/PR (>=).", min=0)] = 28,
+    max_ne: Annotated[int, typer.Option(help="NE allowed before confirmation.", min=0)] = 1,
+    accept_sd: Annotated[bool, typer.Option("--accept-sd", help="Accept one SD between a PR "
+                                            "and its confirmation.")] = False,
+) -> None:
+    """Derive RECIST 1.1 timepoint responses, BOR, confirmed BOR, PFS, OS, TTP and DoR for a
+    whole cohort from SDTM TU/TR (the same rules as `assess`, vectorized), written as ADaM-style
+    adrs and adtte."""
+    from oncotrack.cohort.derive import derive
+    from oncotrack.interop.adam import write_adam
+    from oncotrack.interop.sdtm import measurements_table, read_domain, read_subjects
+
+    try:
+        with Progress(transient=True, console=err) as progress:
+            task = progress.add_task("reading and deriving", total=3)
+            measurements = measurements_table(read_domain(tu, "TU"), read_domain(tr, "TR"),
+                                              tu_source=str(tu), tr_source=str(tr))
+            people = read_subjects(subjects)
+            progress.advance(task)
+            derived = derive(measurements, people, reference=reference.value,
+                             sd_window_days=sd_window, confirm_days=confirm_days,
+                             max_ne=max_ne, accept_sd=accept_sd)
+            progress.advance(task)
+            written = write_adam(derived.adrs, derived.adtte, out)
+            progress.advance(task)
+    except CaseError as error:
+        _fail(error)
+    n = people.height
+    print(f"{n} subjects: {derived.timepoints.height} timepoints; "
+          f"adrs {derived.adrs.height} rows, adtte {derived.adtte.height} rows")
+    for path in written:
+        print(path)
+
+
+@cohort_app.command("survival")
+def cohort_survival(
+    adtte: Annotated[Path, typer.Argument(help="ADTTE file (csv, parquet, xpt or json).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for figures and "
+                                         "survival.json.")],
+    by: Annotated[str | None, typer.Option(help="Column to compare groups by (log-rank).",
+                                           show_default=False)] = None,
+    compare_literature: Annotated[bool, typer.Option(
+        "--compare-literature", help="Show the published medians (Pierce 2018, Chapiro 2015) "
+        "beside the cohort's.")] = False,
+) -> None:
+    """Kaplan-Meier per parameter (median with 95 % CI; survival at 6, 12, 24 months; number
+    at risk), log-rank by group, KM figures with risk tables."""
+    from oncotrack.cohort.figures import km_figure, save_figure
+    from oncotrack.cohort.survival import analyse
+    from oncotrack.cohort.survival import compare_literature as literature
+    from oncotrack.interop.adam import read_adam
+
+    try:
+        table = read_adam(adtte)
+    except (OSError, ValueError) as error:
+        err.print(f"error: {adtte}: {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if "PARAMCD" not in table.columns:
+        err.print(f"error: {adtte}: no PARAMCD column; expected an ADTTE table")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    output.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, object] = {}
+    for code in sorted(table.get_column("PARAMCD").unique().to_list()):
+        try:
+            result = analyse(table, group=by, paramcd=code)
+        except ValueError as error:
+            err.print(f"error: {adtte}: {code}: {error}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        print(result)
+        entry: dict[str, object] = {"result": result.model_dump(mode="json")}
+        if compare_literature and code in ("OS", "PFS"):
+            comparison = literature(result)
+            print(comparison)
+            entry["literature"] = comparison.model_dump(mode="json")
+        files = save_figure(km_figure(result), output / f"km_{code.lower()}")
+        entry["figures"] = [str(f) for f in files]
+        summary[code] = entry
+    (output / "survival.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    print(f"written: {output / 'survival.json'} and KM figures in {output}")
 
 
 def main() -> None:

@@ -1,0 +1,626 @@
+"""RECIST 1.1 timepoints, best overall response and time-to-event endpoints for a whole cohort.
+
+The fast path of the per-patient engine (:func:`oncotrack.assess`): the same rules
+(docs/clinical-rules.md), computed with polars expressions over the columnar tables of
+:mod:`oncotrack.cohort.schema`, with no Python loop over patients. Tested against the
+per-patient engine on generated cohorts (tests/cohort/test_derive.py).
+
+How the per-patient engine's sequential state becomes columnar:
+
+* Diameters become integers in µm (``DIAM × 10⁶``, exact for up to six decimals), so the
+  thresholds compare exactly, as the engine's :class:`~decimal.Decimal` arithmetic does:
+  PD ``10·sum ≥ 12·nadir`` and ``sum − nadir ≥ 5 mm``; PR ``10·sum ≤ 7·baseline``; percentages
+  are rounded half to even, as ``round(Decimal, 1)``.
+* The nadir before a scan is the cumulative minimum of the complete sums (baseline included) up
+  to the previous scan.
+* "After an overall CR" needs only earlier overall CRs, and an overall CR never depends on that
+  history (a target CR has every measured lesion gone), so it is a cumulative count.
+* PR persistence (Working Group) is a state set by a target PR/CR and reset by an overall PD; an
+  SD kept as PR never changes that state, so it is the last set/reset event forward-filled.
+* Confirmation: the confirming scan of a CR/PR is the first later CR (or CR/PR) at least
+  ``confirm_days`` after it (the engine stops at that one), found by an as-of join; what lies
+  between is read from cumulative counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from oncotrack.cohort.schema import (
+    ABSENT,
+    ADRS_COLUMNS,
+    ADTTE_COLUMNS,
+    EQUIVOCAL,
+    PRESENT,
+    ROLE_NEW,
+    ROLE_NON_TARGET,
+    ROLE_TARGET,
+    TIMEPOINTS,
+    UNEQUIVOCAL,
+    UNEQUIVOCAL_PROGRESSION,
+)
+
+SCALE = 1_000_000
+"""Diameters in µm as integers: exact for diameters written with up to six decimals."""
+
+CR, PR, SD, NON_CR_NON_PD, PD, NE = 1, 2, 3, 4, 5, 6
+"""Response codes; also admiralonco's AVAL for OVR/BOR (and RECIST 1.1 §4.4.3's best-first
+order)."""
+CODES = {CR: "CR", PR: "PR", SD: "SD", NON_CR_NON_PD: "NON-CR/NON-PD", PD: "PD", NE: "NE"}
+
+_DAY_OFFSET = 1 << 20
+"""Added to day numbers (days since 1970) to make them positive in packed integer keys."""
+_DAY_SPAN = 1 << 22
+"""Packed integer keys: ``high × _DAY_SPAN + day + _DAY_OFFSET`` (subject, response code or a
+second day above the day)."""
+
+ADRS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "USUBJID": pl.String, "PARAMCD": pl.String, "PARAM": pl.String, "AVALC": pl.String,
+    "AVAL": pl.Float64, "ADT": pl.Date, "ANL01FL": pl.String,
+}
+ADTTE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "USUBJID": pl.String, "PARAMCD": pl.String, "PARAM": pl.String, "STARTDT": pl.Date,
+    "ADT": pl.Date, "AVAL": pl.Int64, "CNSR": pl.Int64, "EVNTDESC": pl.String,
+    "CNSDTDSC": pl.String, "SRCDOM": pl.String,
+}
+assert tuple(ADRS_SCHEMA) == ADRS_COLUMNS
+assert tuple(ADTTE_SCHEMA) == ADTTE_COLUMNS
+
+PARAMS = {
+    "OVR": "Overall Response by Investigator",
+    "BOR": "Best Overall Response by Investigator (confirmation not required)",
+    "CBOR": "Best Confirmed Overall Response by Investigator",
+    "RSP": "Response by Investigator (confirmation not required)",
+    "CRSP": "Confirmed Response by Investigator",
+    "CB": "Clinical Benefit by Investigator (confirmed response)",
+    "PD": "Disease Progression by Investigator",
+    "LSTA": "Last Disease Assessment by Investigator",
+    "DEATH": "Death",
+    "OS": "Overall Survival",
+    "PFS": "Progression-Free Survival",
+    "TTP": "Time to Progression",
+    "DOR": "Duration of Response",
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What :func:`derive` returns: three polars frames."""
+
+    timepoints: pl.DataFrame
+    """Schema ``TIMEPOINTS``: one row per subject and follow-up scan, by subject and date."""
+    adrs: pl.DataFrame
+    """Columns ``ADRS_COLUMNS``: OVR per follow-up scan (ANL01FL "Y" when it counts towards the
+    best response: on or after the reference date, up to and including the first PD), then BOR,
+    CBOR, RSP, CRSP, CB, PD, LSTA and DEATH per subject."""
+    adtte: pl.DataFrame
+    """Columns ``ADTTE_COLUMNS``: OS, PFS and TTP per subject, DOR per confirmed responder."""
+
+
+def _days(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Int32).cast(pl.Int64)
+
+
+def _is_in(expr: pl.Expr, codes: tuple[int, ...]) -> pl.Expr:
+    out = expr == codes[0]
+    for code in codes[1:]:
+        out = out | (expr == code)
+    return out
+
+
+def _prefix_before(expr: pl.Expr) -> pl.Expr:
+    """Within each subject (frame sorted by ``sid``): the sum of ``expr`` over earlier rows."""
+    value = expr.cast(pl.Int64)
+    exclusive = value.cum_sum() - value
+    first = pl.col("sid") != pl.col("sid").shift(1)
+    start = pl.when(first.fill_null(True)).then(exclusive).otherwise(None).forward_fill()
+    return exclusive - start
+
+
+def _percent_tenths(value: pl.Expr, reference: pl.Expr) -> pl.Expr:
+    """``round((value − reference) / reference × 100, 1) × 10`` with round half to even, on
+    integers (as ``round(Decimal, 1)``); null for a zero reference."""
+    numerator = (value - reference) * 1000
+    quotient = numerator // reference
+    twice_rest = (numerator - quotient * reference) * 2
+    up = (twice_rest > reference) | ((twice_rest == reference) & (quotient % 2 != 0))
+    rounded = quotient + up.cast(pl.Int64)
+    return pl.when(reference != 0).then(rounded).otherwise(None)
+
+
+def _divided(frame: pl.DataFrame, columns: dict[str, int]) -> pl.DataFrame:
+    """``column / divisor``, correctly rounded like Python's ``int / int``.
+
+    polars turns a division by a constant into a multiplication by its reciprocal (-111 / 10
+    gives -11.100000000000001); dividing by a materialised column is IEEE division.
+    """
+    divisors = {d: pl.Series(f"_by{d}", np.full(frame.height, float(d))) for d in
+                set(columns.values())}
+    return frame.with_columns(*divisors.values()).with_columns(
+        [pl.col(c).cast(pl.Float64) / pl.col(f"_by{d}") for c, d in columns.items()]
+    ).drop([f"_by{d}" for d in divisors])
+
+
+def _names(code: pl.Expr) -> pl.Expr:
+    return code.replace_strict(CODES, default=None, return_dtype=pl.String)
+
+
+# --- per scan -----------------------------------------------------------------------------------
+
+
+def _scans(measurements: pl.DataFrame, ids: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per subject and scan with what the timepoint rules need, and the subject-level
+    counts (targets, baseline sum, non-targets), sorted by subject and date.
+
+    Per-row flags are computed first, so that the group-by runs plain sums and maxima (polars'
+    fast path).
+    """
+    role = pl.col("ROLE")
+    state = pl.col("STATE")
+    target, non_target = role == ROLE_TARGET, role == ROLE_NON_TARGET
+    value = (pl.col("DIAM") * SCALE).round(0).cast(pl.Int64)
+    measured = target & value.is_not_null()
+    gone = pl.when(pl.col("NODE").fill_null(False)).then(value < 10 * SCALE).otherwise(value == 0)
+    not_evaluated = ~state.is_in([PRESENT, ABSENT, UNEQUIVOCAL_PROGRESSION]).fill_null(False)
+    flags = {
+        "base": pl.col("BASEFL").fill_null(False),
+        "n_t": target,
+        "n_meas": measured,
+        "n_back": measured & ~gone,
+        "n_nt": non_target,
+        "nt_prog": non_target & (state == UNEQUIVOCAL_PROGRESSION).fill_null(False),
+        "nt_ne": non_target & not_evaluated,
+        "nt_absent": non_target & (state == ABSENT).fill_null(False),
+        "new": (role == ROLE_NEW) & (state == UNEQUIVOCAL).fill_null(False),
+    }
+    rows = measurements.join(ids, on="USUBJID", how="inner").select(
+        key=pl.col("sid") * _DAY_SPAN + pl.col("day") + _DAY_OFFSET,
+        total=pl.when(target).then(value).otherwise(None),
+        **{name: flag.cast(pl.Int8) for name, flag in flags.items()},
+    )
+    counts = ["n_t", "n_meas", "n_back", "n_nt", "nt_absent"]
+    anys = ["base", "nt_prog", "nt_ne", "new"]
+    # One packed integer key (subject, day): grouping on it is several times faster than on
+    # the subject's string and the date.
+    scans = rows.group_by("key").agg(
+        pl.col("total").sum(),
+        *(pl.col(c).sum().cast(pl.Int64) for c in counts),
+        *(pl.col(c).max() for c in anys),
+    ).with_columns(
+        *(pl.col(c) > 0 for c in anys),
+        sid=pl.col("key") // _DAY_SPAN,
+        day=pl.col("key") % _DAY_SPAN - _DAY_OFFSET,
+    ).drop("key")
+    subjects = scans.filter("base").group_by("sid").agg(
+        base_day=pl.col("day").min(), n_targets=pl.col("n_t").sort_by("day").first(),
+        base_sum=pl.col("total").sort_by("day").first(),
+    ).join(scans.group_by("sid").agg(n_nontargets=pl.col("n_nt").max()), on="sid")
+    scans = (scans.join(subjects, on="sid", how="inner")
+             .filter(pl.col("day") >= pl.col("base_day"))
+             .with_columns(base=pl.col("day") == pl.col("base_day"))
+             .sort("sid", "day"))
+    new_lesions = (measurements.filter((pl.col("ROLE") == ROLE_NEW)
+                                       & pl.col("LESIONID").is_not_null())
+                   .join(ids, on="USUBJID", how="inner"))
+    return scans, _progression_dates(new_lesions)
+
+
+def _progression_dates(new: pl.DataFrame) -> pl.DataFrame:
+    """Per scan with an unequivocal new lesion seen before as equivocal (same LESIONID): the
+    earliest such first equivocal date (RECIST 1.1 §4.3.4 dates PD to it)."""
+    first_equivocal = (new.filter(pl.col("STATE") == EQUIVOCAL)
+                       .group_by("sid", "LESIONID").agg(seen=pl.col("day").min()))
+    return (new.filter(pl.col("STATE") == UNEQUIVOCAL)
+            .join(first_equivocal, on=["sid", "LESIONID"], how="inner")
+            .filter(pl.col("seen") < pl.col("day"))
+            .group_by("sid", "day").agg(seen=pl.col("seen").min()))
+
+
+def _timepoint_rules(scans: pl.DataFrame, seen: pl.DataFrame) -> pl.DataFrame:
+    """Target, non-target and overall responses at every scan (baseline rows included, first per
+    subject; their responses are meaningless)."""
+    has_t = pl.col("n_targets") > 0
+    total, nadir, base_sum = pl.col("total"), pl.col("nadir"), pl.col("base_sum")
+    complete = has_t & (pl.col("n_meas") == pl.col("n_targets"))
+    missing = pl.col("n_meas") < pl.col("n_targets")
+    all_gone = pl.col("n_back") == 0
+    nt = pl.col("nt")
+    nt_cr_or_none = nt.is_null() | (nt == CR)
+    out = scans.with_columns(
+        nadir=pl.when(complete).then(total).otherwise(None).cum_min().over("sid").shift(1)
+        .forward_fill(),
+        nt=pl.when(pl.col("n_nontargets") == 0).then(None)
+        .when(pl.col("nt_prog")).then(PD)
+        .when(pl.col("nt_ne") | (pl.col("n_nt") < pl.col("n_nontargets"))).then(NE)
+        .when(pl.col("nt_absent") == pl.col("n_nontargets")).then(CR)
+        .otherwise(NON_CR_NON_PD),
+    )
+    # Fill the nadir where the running minimum had not started (cannot happen after a complete
+    # baseline) and keep the baseline row's own value harmless.
+    out = out.with_columns(
+        nadir=pl.when(pl.col("base")).then(base_sum).otherwise(nadir),
+        complete=complete,
+        pd_sum=has_t & ~pl.col("base") & (total * 10 >= nadir * 12)
+        & (total - nadir >= 5 * SCALE),
+    )
+    overall_cr = ~pl.col("base") & ~pl.col("new") & pl.when(has_t).then(
+        ~pl.col("pd_sum") & ~missing & all_gone & nt_cr_or_none).otherwise(nt == CR)
+    out = out.with_columns(cr_before=_prefix_before(overall_cr.fill_null(False)) > 0)
+    target = (pl.when(~has_t).then(None)
+              .when(pl.col("pd_sum")).then(PD)
+              .when(pl.col("cr_before") & ~all_gone).then(PD)
+              .when(missing).then(NE)
+              .when(all_gone).then(CR)
+              .when(total * 10 <= base_sum * 7).then(PR)
+              .otherwise(SD))
+    out = out.with_columns(target=target)
+    t = pl.col("target")
+    overall = (pl.when(has_t)
+               .then(pl.when(t == PD).then(PD).when(nt == PD).then(PD)
+                     .when(pl.col("new")).then(PD)
+                     .when((t == CR) & nt_cr_or_none).then(CR)
+                     .when((t == CR) | (t == PR)).then(PR)
+                     .otherwise(t))
+               .otherwise(pl.when(nt == PD).then(PD).when(pl.col("new")).then(PD)
+                          .otherwise(nt)))
+    out = out.with_columns(overall=overall)
+    # Working Group PR persistence: set by a target PR/CR, reset by an overall PD.
+    event = (pl.when(pl.col("base")).then(False)
+             .when(pl.col("overall") == PD).then(False)
+             .when(_is_in(t, (PR, CR))).then(True)
+             .otherwise(None))
+    out = out.with_columns(pr_before=event.shift(1).forward_fill().fill_null(False))
+    keep_pr = (t == SD) & pl.col("pr_before")
+    out = out.with_columns(
+        target=pl.when(keep_pr).then(PR).otherwise(t),
+        overall=pl.when(keep_pr & (pl.col("overall") == SD)).then(PR)
+        .otherwise(pl.col("overall")),
+    )
+    out = out.join(seen, on=["sid", "day"], how="left", maintain_order="left").with_columns(
+        prog_day=pl.when(pl.col("overall") == PD)
+        .then(pl.min_horizontal("day", "seen")).otherwise(None),
+    )
+    return out
+
+
+# --- best overall response ----------------------------------------------------------------------
+
+
+def _unconfirmed(counted: pl.DataFrame, sd_window_days: int) -> pl.DataFrame:
+    stable = _is_in(pl.col("overall"), (SD, NON_CR_NON_PD))
+    early = (pl.col("day") - pl.col("ref")) < sd_window_days
+    graded = pl.when(stable & early).then(NE).otherwise(pl.col("overall"))
+    key = graded.cast(pl.Int64) * _DAY_SPAN + pl.col("day") + _DAY_OFFSET
+    return counted.group_by("sid").agg(key=key.min()).select(
+        "sid",
+        bor=pl.col("key") // _DAY_SPAN,
+        bor_day=pl.col("key") % _DAY_SPAN - _DAY_OFFSET,
+    )
+
+
+def _confirmations(
+    counted: pl.DataFrame, confirm_days: int, max_ne: int, accept_sd: bool
+) -> pl.DataFrame:
+    """Per subject: the first CR confirmed (``cr_day``) and the first PR confirmed
+    (``pr_day``), as :func:`oncotrack.endpoints.bor.confirmation` decides."""
+    o = pl.col("overall")
+    frame = counted.select("sid", "day", "overall").with_row_index("ri").with_columns(
+        ri=pl.col("ri").cast(pl.Int64),
+        key=pl.col("sid").cast(pl.Int64) * _DAY_SPAN + pl.col("day") + _DAY_OFFSET,
+        c_ne=(o == NE).cast(pl.Int64).cum_sum(),
+        c_sd=(o == SD).cast(pl.Int64).cum_sum(),
+        c_bad_cr=(~_is_in(o, (CR, NE))).cast(pl.Int64).cum_sum(),
+        c_bad_pr=_is_in(o, (NON_CR_NON_PD, PD)).cast(pl.Int64).cum_sum(),
+    ).with_columns(
+        next_cr=pl.when(o == CR).then(pl.col("ri")).otherwise(None).shift(-1).backward_fill(),
+        last_pr=pl.when(o == PR).then(pl.col("ri")).otherwise(None).forward_fill(),
+    )
+    gap = max(confirm_days, 1)  # the confirming scan is a later one (dates are unique)
+    later = ["key", "sid", "ri", "c_ne", "c_sd", "c_bad_cr", "c_bad_pr", "last_pr"]
+    found: list[pl.DataFrame] = []
+    for wanted, confirmers in ((CR, (CR,)), (PR, (CR, PR))):
+        left = frame.filter(o == wanted).with_columns(thr=pl.col("key") + gap)
+        right = frame.filter(_is_in(o, confirmers)).select(
+            [pl.col(c).alias(f"{c}_j") for c in later])
+        joined = left.join_asof(right, left_on="thr", right_on="key_j", strategy="forward")
+        ne_between = pl.col("c_ne_j") - pl.col("c_ne")
+        if wanted == CR:
+            ok = (pl.col("c_bad_cr_j") - pl.col("c_bad_cr") == 0) & (ne_between <= max_ne)
+        else:
+            pr_after_cr = pl.col("next_cr") < pl.col("last_pr_j")
+            ok = ((pl.col("c_bad_pr_j") - pl.col("c_bad_pr") == 0) & (ne_between <= max_ne)
+                  & (pl.col("c_sd_j") - pl.col("c_sd") <= (1 if accept_sd else 0))
+                  & ~pr_after_cr.fill_null(False))
+        name = "cr_day" if wanted == CR else "pr_day"
+        found.append(joined.filter((pl.col("sid_j") == pl.col("sid")) & ok)
+                     .group_by("sid").agg(pl.col("day").min().alias(name)))
+    return found[0].join(found[1], on="sid", how="full", coalesce=True)
+
+
+def _confirmed(
+    counted: pl.DataFrame, sd_window_days: int, confirm_days: int, max_ne: int,
+    accept_sd: bool,
+) -> pl.DataFrame:
+    o = pl.col("overall")
+    late = (pl.col("day") - pl.col("ref")) >= sd_window_days
+    after_cr = _prefix_before(o == CR) > 0
+    facts = counted.with_columns(after_cr=after_cr).group_by("sid").agg(
+        stable_day=pl.col("day").filter(_is_in(o, (CR, PR, SD)) & late).min(),
+        noncr_day=pl.col("day").filter((o == NON_CR_NON_PD) & late).min(),
+        dac_day=pl.col("day").filter(pl.col("after_cr") & _is_in(o, (PR, SD))).min(),
+        first_day=pl.col("day").min(),
+        last_day=pl.col("day").max(),
+        last=o.sort_by("day").last(),
+        n_targets=pl.col("n_targets").first(),
+    ).join(_confirmations(counted, confirm_days, max_ne, accept_sd), on="sid", how="left")
+    stable = pl.when(pl.col("n_targets") == 0).then(NON_CR_NON_PD).otherwise(SD)
+    decided = [
+        (pl.col("cr_day"), pl.lit(CR)),
+        (pl.col("pr_day"), pl.lit(PR)),
+        (pl.col("stable_day"), stable),
+        (pl.col("noncr_day"), pl.lit(NON_CR_NON_PD)),
+        (pl.col("dac_day"), pl.lit(PD)),
+        (pl.when(pl.col("last") == PD).then(pl.col("last_day")), pl.lit(PD)),
+    ]
+    code: pl.Expr = pl.lit(NE)
+    day: pl.Expr = pl.col("first_day")
+    for when_day, what in reversed(decided):
+        code = pl.when(when_day.is_not_null()).then(what).otherwise(code)
+        day = pl.when(when_day.is_not_null()).then(when_day).otherwise(day)
+    return facts.select("sid", cbor=code, cbor_day=day)
+
+
+# --- time to event ------------------------------------------------------------------------------
+
+
+def _course(obs: pl.DataFrame, starts: pl.DataFrame) -> pl.DataFrame:
+    """Per subject in ``starts`` (sid, start, therapy): the first PD scan's progression date on
+    or after the start, and the last adequate (not NE) assessment from the start on, overall and
+    up to the new therapy."""
+    frame = obs.join(starts, on="sid", how="inner").filter(pl.col("day") >= pl.col("start"))
+    adequate = pl.col("overall") != NE
+    pd_key = (pl.col("day") + _DAY_OFFSET) * _DAY_SPAN + pl.col("prog_day") + _DAY_OFFSET
+    agg = frame.group_by("sid").agg(
+        pd_key=pd_key.filter(pl.col("overall") == PD).min(),
+        last_adequate=pl.col("day").filter(adequate).max(),
+        last_before_therapy=pl.col("day").filter(
+            adequate & (pl.col("day") <= pl.col("therapy"))).max(),
+    )
+    return starts.join(agg, on="sid", how="left").with_columns(
+        progression=pl.col("pd_key") % _DAY_SPAN - _DAY_OFFSET,
+    )
+
+
+def _event_or_censor(course: pl.DataFrame, death_counts: bool, paramcd: str) -> pl.DataFrame:
+    """The FDA 2007 censoring table as :func:`oncotrack.endpoints.survival._event_or_censor`."""
+    start, death, prog = pl.col("start"), pl.col("death"), pl.col("progression")
+    death_event = (death >= start) if death_counts else pl.lit(False)
+    death_day = pl.when(death_event.fill_null(False)).then(death).otherwise(None)
+    event_day = pl.min_horizontal(prog, death_day)
+    therapy = pl.col("therapy")
+    censor_therapy = therapy.is_not_null() & (event_day.is_null() | (therapy < event_day))
+    assessed = pl.col("last_adequate").is_not_null()
+    assessed_before = pl.col("last_before_therapy").is_not_null()
+    adt = (pl.when(censor_therapy).then(pl.coalesce("last_before_therapy", "start"))
+           .when(event_day.is_not_null()).then(event_day)
+           .otherwise(pl.coalesce("last_adequate", "start")))
+    died = death_day.is_not_null() & (prog.is_null() | (death_day <= prog))
+    description = (
+        pl.when(censor_therapy & assessed_before)
+        .then(pl.lit("LAST ADEQUATE ASSESSMENT BEFORE NEW ANTICANCER THERAPY"))
+        .when(censor_therapy).then(pl.lit("START (NEW ANTICANCER THERAPY BEFORE ANY ADEQUATE "
+                                          "ASSESSMENT)"))
+        .when(event_day.is_not_null() & died).then(pl.lit("DEATH"))
+        .when(event_day.is_not_null()).then(pl.lit("DISEASE PROGRESSION"))
+        .when(assessed).then(pl.lit("LAST ADEQUATE ASSESSMENT"))
+        .otherwise(pl.lit("START (NO ADEQUATE ASSESSMENT)"))
+    )
+    censored = censor_therapy | event_day.is_null()
+    at_start = (censor_therapy & ~assessed_before) | (~censor_therapy & ~assessed)
+    from_subject = pl.when(censored).then(at_start).otherwise(died)
+    source = pl.when(from_subject).then(pl.lit("ADSL")).otherwise(pl.lit("ADRS"))
+    return course.select(
+        "sid", PARAMCD=pl.lit(paramcd), STARTDT=start, ADT=adt,
+        CNSR=censored.cast(pl.Int64), EVNTDESC=description,
+        CNSDTDSC=pl.when(censored).then(description).otherwise(None), SRCDOM=source,
+    )
+
+
+def _overall_survival(subjects: pl.DataFrame) -> pl.DataFrame:
+    start, death = pl.col("ref"), pl.col("death")
+    alive = pl.col("alive")
+    late_enough = alive.is_not_null() & (alive >= start)
+    description = (pl.when(death.is_not_null()).then(pl.lit("DEATH"))
+                   .when(late_enough).then(pl.lit("LAST DATE KNOWN ALIVE"))
+                   .otherwise(pl.lit("START (NOT KNOWN ALIVE LATER)")))
+    return subjects.select(
+        "sid", PARAMCD=pl.lit("OS"), STARTDT=start,
+        ADT=pl.when(death.is_not_null()).then(death)
+        .otherwise(pl.max_horizontal(pl.coalesce(alive, start), start)),
+        CNSR=death.is_null().cast(pl.Int64), EVNTDESC=description,
+        CNSDTDSC=pl.when(death.is_null()).then(description).otherwise(None),
+        SRCDOM=pl.lit("ADSL"),
+    )
+
+
+# --- the derivation -----------------------------------------------------------------------------
+
+
+def derive(
+    measurements: pl.DataFrame,
+    subjects: pl.DataFrame,
+    *,
+    reference: str = "RANDDT",
+    sd_window_days: int = 42,
+    confirm_days: int = 28,
+    max_ne: int = 1,
+    accept_sd: bool = False,
+) -> Derived:
+    """RECIST 1.1 timepoints, ADRS and ADTTE for every subject in ``subjects``.
+
+    ``measurements`` has the ``MEASUREMENTS`` columns, ``subjects`` the ``SUBJECTS`` columns;
+    ``reference`` names the subjects' column holding time zero (null: ``TRTSDT`` when on or
+    after the baseline scan, else the baseline date, as the per-patient engine's default).
+    Measurements of subjects not in ``subjects`` are ignored. The options are those of
+    :class:`oncotrack.assessment.Options` with the same defaults; PR persistence is the
+    Working Group's, DoR is based on the confirmed best response and death ends a response.
+    """
+    ids = subjects.select("USUBJID").with_row_index("sid").with_columns(
+        pl.col("sid").cast(pl.Int64))
+    rows = measurements.select(
+        "USUBJID", day=_days("ADT"), BASEFL="BASEFL", LESIONID="LESIONID", ROLE="ROLE",
+        NODE="NODE", DIAM="DIAM", STATE="STATE",
+    )
+    scans, seen = _scans(rows, ids)
+    people = ids.with_columns(
+        ref_given=pl.Series(subjects[reference]).cast(pl.Date).cast(pl.Int32).cast(pl.Int64),
+        trt=subjects["TRTSDT"].cast(pl.Int32).cast(pl.Int64),
+        death=subjects["DTHDT"].cast(pl.Int32).cast(pl.Int64),
+        alive=subjects["LSTALVDT"].cast(pl.Int32).cast(pl.Int64),
+        newth=subjects["NEWTHDT"].cast(pl.Int32).cast(pl.Int64),
+    ).join(scans.filter("base").select("sid", "base_day", "n_targets"), on="sid", how="left")
+    people = people.with_columns(ref=pl.coalesce(
+        "ref_given",
+        pl.when(pl.col("trt") >= pl.col("base_day")).then(pl.col("trt")),
+        "base_day",
+    ))
+    tps = _timepoint_rules(scans, seen).join(people.select("sid", "ref"), on="sid", how="left",
+                                             maintain_order="left")
+    follow = tps.filter(~pl.col("base")).with_columns(
+        counted=(pl.col("day") >= pl.col("ref")).fill_null(False))
+    on_study_pd = (pl.col("overall") == PD) & pl.col("counted")
+    follow = follow.with_columns(counted=pl.col("counted") & ~(_prefix_before(on_study_pd) > 0))
+    counted = follow.filter("counted")
+
+    best = (people.select("sid", "ref", "death", "alive", "newth", "n_targets")
+            .join(_unconfirmed(counted, sd_window_days), on="sid", how="left")
+            .join(_confirmed(counted, sd_window_days, confirm_days, max_ne, accept_sd)
+                  .drop("n_targets", strict=False), on="sid", how="left")
+            .with_columns(pl.col("bor", "cbor").fill_null(NE)))
+
+    timepoints = _timepoint_frame(follow, ids)
+    adrs = _adrs(follow, counted, best, ids)
+    adtte = _adtte(follow, best, ids)
+    return Derived(timepoints=timepoints, adrs=adrs, adtte=adtte)
+
+
+def _with_usubjid(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(USUBJID=ids["USUBJID"].gather(frame["sid"]))
+
+
+def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    has_t = pl.col("n_targets") > 0
+    complete = pl.col("complete")
+    frame = follow.select(
+        "sid",
+        ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
+        SUMDIAM=pl.when(has_t).then(pl.col("total").fill_null(0)),
+        PCHGBL=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("base_sum"))),
+        NADIR=pl.when(has_t).then(pl.col("nadir")),
+        PCHGNAD=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("nadir"))),
+        TRGRESP=_names(pl.col("target")),
+        NTRGRESP=_names(pl.col("nt")),
+        NEWLPROG=pl.col("new"),
+        OVRLRESP=_names(pl.col("overall")),
+    )
+    frame = _divided(frame, {"SUMDIAM": SCALE, "NADIR": SCALE, "PCHGBL": 10, "PCHGNAD": 10})
+    return _with_usubjid(frame, ids).select(
+        [pl.col(c).cast(t) for c, t in TIMEPOINTS.items()])
+
+
+def _yes(flag: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return (pl.when(flag).then(pl.lit("Y")).otherwise(pl.lit("N")),
+            flag.cast(pl.Float64))
+
+
+def _adrs(
+    follow: pl.DataFrame, counted: pl.DataFrame, best: pl.DataFrame, ids: pl.DataFrame
+) -> pl.DataFrame:
+    def date(expr: pl.Expr) -> pl.Expr:
+        return expr.cast(pl.Int32).cast(pl.Date)
+
+    ovr = follow.select(
+        "sid", PARAMCD=pl.lit("OVR"), AVALC=_names(pl.col("overall")),
+        AVAL=pl.col("overall").cast(pl.Float64), ADT=date(pl.col("day")),
+        ANL01FL=pl.when(pl.col("counted")).then(pl.lit("Y")),
+    )
+    per_subject = counted.group_by("sid").agg(
+        rsp_day=pl.col("day").filter(_is_in(pl.col("overall"), (CR, PR))).min(),
+        lsta=pl.col("overall").sort_by("day").last(),
+        lsta_day=pl.col("day").max(),
+    )
+    first_pd = (follow.filter((pl.col("overall") == PD) & (pl.col("day") >= pl.col("ref")))
+                .group_by("sid").agg(pd_day=pl.col("prog_day").sort_by("day").first()))
+    subject = best.join(per_subject, on="sid", how="left").join(first_pd, on="sid", how="left")
+    bor, cbor = pl.col("bor"), pl.col("cbor")
+    responded, confirmed = _is_in(bor, (CR, PR)), _is_in(cbor, (CR, PR))
+    benefit = _is_in(cbor, (CR, PR, SD, NON_CR_NON_PD))
+    parts: list[pl.DataFrame] = [ovr]
+    for paramcd, avalc, aval, adt in (
+        ("BOR", _names(bor), bor.cast(pl.Float64), pl.col("bor_day")),
+        ("CBOR", _names(cbor), cbor.cast(pl.Float64), pl.col("cbor_day")),
+        ("RSP", *_yes(responded), pl.when(responded).then(pl.col("rsp_day"))),
+        ("CRSP", *_yes(confirmed), pl.when(confirmed).then(pl.col("cbor_day"))),
+        ("CB", *_yes(benefit), pl.when(benefit).then(pl.col("cbor_day"))),
+        ("PD", *_yes(pl.col("pd_day").is_not_null()), pl.col("pd_day")),
+        ("DEATH", *_yes(pl.col("death").is_not_null()), pl.col("death")),
+    ):
+        parts.append(subject.select("sid", PARAMCD=pl.lit(paramcd), AVALC=avalc, AVAL=aval,
+                                    ADT=date(adt), ANL01FL=pl.lit("Y")))
+    parts.append(subject.filter(pl.col("lsta").is_not_null()).select(
+        "sid", PARAMCD=pl.lit("LSTA"), AVALC=_names(pl.col("lsta")),
+        AVAL=pl.col("lsta").cast(pl.Float64), ADT=date(pl.col("lsta_day")),
+        ANL01FL=pl.lit("Y")))
+    return _stack(parts, ids, ADRS_SCHEMA)
+
+
+def _stack(
+    parts: list[pl.DataFrame], ids: pl.DataFrame,
+    schema: dict[str, pl.DataType | type[pl.DataType]] | None,
+) -> pl.DataFrame:
+    """The parts (each with one PARAMCD, as a literal) one under the other, by subject and then
+    in the order of :data:`PARAMS` (a stable sort keeps each part's own order), with PARAM and
+    USUBJID."""
+    order = {code: i for i, code in enumerate(PARAMS)}
+    tagged = []
+    for part in parts:
+        if part.height == 0:
+            continue
+        code = str(part["PARAMCD"][0])
+        tagged.append(part.with_columns(
+            PARAM=pl.lit(PARAMS[code]), _key=pl.col("sid") * len(order) + order[code]))
+    if not tagged:
+        frame = pl.DataFrame(schema={"sid": pl.Int64, **(schema or ADTTE_SCHEMA)})
+    else:
+        frame = pl.concat(tagged, how="vertical_relaxed").sort("_key", maintain_order=True)
+    frame = _with_usubjid(frame, ids)
+    if schema is None:
+        return frame
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _adtte(follow: pl.DataFrame, best: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    obs = follow.select("sid", "day", "overall", "prog_day")
+    from_reference = best.select(
+        "sid", "death", start="ref",
+        therapy=pl.when(pl.col("newth") >= pl.col("ref")).then(pl.col("newth")))
+    course = _course(obs, from_reference)
+    responders = best.filter(_is_in(pl.col("cbor"), (CR, PR))).select(
+        "sid", "death", start="cbor_day",
+        therapy=pl.when(pl.col("newth") >= pl.col("cbor_day")).then(pl.col("newth")))
+    parts = [
+        _overall_survival(best),
+        _event_or_censor(course, True, "PFS"),
+        _event_or_censor(course, False, "TTP"),
+        _event_or_censor(_course(obs, responders), True, "DOR"),
+    ]
+    frame = _stack(parts, ids, None).with_columns(
+        AVAL=pl.col("ADT") - pl.col("STARTDT") + 1,
+        STARTDT=pl.col("STARTDT").cast(pl.Int32).cast(pl.Date),
+        ADT=pl.col("ADT").cast(pl.Int32).cast(pl.Date),
+    )
+    return frame.select(
+        [pl.col(c).cast(t) for c, t in ADTTE_SCHEMA.items()])
