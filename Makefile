@@ -36,6 +36,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/assess.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/cohort_derive.py 10000 100000
 
 ## schema: regenerate the committed JSON Schema of case files
 schema: $(STAMP)
