@@ -38,6 +38,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # reflows docstring paragraphs instead of keeping line breaks
 )
 # No markup: file names, ids and values from the user may contain [brackets].
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -126,8 +127,11 @@ def assess(
                      show_default=False),
     ] = None,
 ) -> None:
-    """Assess a case by RECIST 1.1 (and the other criteria the data support): timepoints with
-    their reasoning, best response, endpoints, criteria side by side, liver panel."""
+    """Assess a case: RECIST 1.1 and the other criteria, best response, endpoints.
+
+    Timepoints with their reasoning, best response (unconfirmed and confirmed), PFS, TTP, OS,
+    DoR, the criteria the data support side by side, and the liver panel before each procedure.
+    """
     loaded = _load(case)
     try:
         keys = parse_keys(criteria) if criteria is not None else None
@@ -189,8 +193,7 @@ def labs(
     output_format: FormatOption = OutputFormat.TABLE,
     window: Annotated[int, typer.Option(help="Days before a procedure to look for labs.")] = 14,
 ) -> None:
-    """Labs in canonical units with CTCAE v5.0 grades, ALBI by date, and the liver panel before
-    each procedure."""
+    """Labs with CTCAE v5.0 grades, ALBI by date, liver panel before each procedure."""
     loaded = _load(case)
     if window < 0:
         err.print(f"error: --window: expected 0 or more days, got {window}")
@@ -211,9 +214,10 @@ def schedule(
     to_date: Annotated[str | None, typer.Option("--to", help="Last day shown (YYYY-MM-DD).",
                                                 show_default=False)] = None,
 ) -> None:
-    """Each drug regimen as a daily calendar: cycles, holds around procedures, interruptions,
-    dose changes; planned and taken doses and relative dose intensity. With --from or --to the
-    table lists every day, otherwise one row per cycle."""
+    """Drug calendars: cycles, holds, interruptions, doses and dose intensity.
+
+    With --from or --to the table lists every day, otherwise one row per cycle.
+    """
     loaded = _load(case)
     start, end = _date_option(from_date, "--from"), _date_option(to_date, "--to")
     if start and end and end < start:
@@ -278,8 +282,11 @@ def report(
         help="After a PR, a sum above -30 % but not PD: PR (working-group) or SD (paper).")
     ] = PrPersistence.WORKING_GROUP,
 ) -> None:
-    """Write OUTPUT/report.html (self-contained, opens offline, prints on A4 and Letter) and every
-    figure as PNG, SVG and PDF in OUTPUT/figures."""
+    """Write the case report: OUTPUT/report.html and the figures.
+
+    report.html is self-contained (opens offline, prints on A4 and Letter); every figure is also
+    written as PNG, SVG and PDF in OUTPUT/figures.
+    """
     loaded = _load(case)
     reference = _date_option(reference_date, "--reference-date")
     from oncotrack.report.data import build_report_data  # matplotlib loads only when needed
@@ -311,9 +318,11 @@ def synth(
     formats: Annotated[str, typer.Option(
         "--formats", help="Comma-separated: csv, xpt, json, ndjson.")] = "csv",
 ) -> None:
-    """Write a realistic synthetic cohort as SDTM TU, TR, RS and an ADSL-like subject table
-    (lesion counts, visit schedule with jitter, response dynamics, deaths, dropouts, NE visits,
-    partial dates). No real patient is in it."""
+    """Write a synthetic cohort as SDTM TU, TR, RS and an ADSL-like subject table.
+
+    Lesion counts, visit schedule with jitter, response dynamics, deaths, dropouts, NE visits and
+    partial dates, all synthetic: no real patient is in it.
+    """
     from oncotrack.cohort.synth import synthesize, write_sdtm
 
     chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -350,9 +359,11 @@ def cohort_derive(
     accept_sd: Annotated[bool, typer.Option("--accept-sd", help="Accept one SD between a PR "
                                             "and its confirmation.")] = False,
 ) -> None:
-    """Derive RECIST 1.1 timepoint responses, BOR, confirmed BOR, PFS, OS, TTP and DoR for a
-    whole cohort from SDTM TU/TR (the same rules as `assess`, vectorized), written as ADaM-style
-    adrs and adtte."""
+    """Derive responses and endpoints for a cohort from SDTM TU/TR into ADaM adrs/adtte.
+
+    RECIST 1.1 timepoint responses, BOR, confirmed BOR, PFS, OS, TTP and DoR with the same rules as
+    `assess`, vectorized; written as CSV, Parquet, XPT and Dataset-JSON.
+    """
     from oncotrack.cohort.derive import derive
     from oncotrack.interop.adam import write_adam
     from oncotrack.interop.sdtm import measurements_table, read_domain, read_subjects
@@ -390,8 +401,10 @@ def cohort_survival(
         "--compare-literature", help="Show the published medians (Pierce 2018, Chapiro 2015) "
         "beside the cohort's.")] = False,
 ) -> None:
-    """Kaplan-Meier per parameter (median with 95 % CI; survival at 6, 12, 24 months; number
-    at risk), log-rank by group, KM figures with risk tables."""
+    """Kaplan-Meier per parameter, log-rank by group, KM figures with risk tables.
+
+    Median with 95 % CI, survival at 6, 12 and 24 months, number at risk.
+    """
     from oncotrack.cohort.figures import km_figure, save_figure
     from oncotrack.cohort.survival import analyse
     from oncotrack.cohort.survival import compare_literature as literature
