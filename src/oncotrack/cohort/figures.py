@@ -17,23 +17,26 @@ byte-identical PNG, SVG and PDF).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import polars as pl
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.typing import RcKeyType
 
 from oncotrack.cohort.survival import KaplanMeier, SurvivalResult
 from oncotrack.endpoints.survival import DAYS_PER_MONTH
-from oncotrack.report.figures import OKABE_ITO, PD_PCT, PR_PCT, RESPONSE_COLOURS, WIDTH_IN
+from oncotrack.report.figures import (
+    OKABE_ITO,
+    PD_PCT,
+    PR_PCT,
+    RESPONSE_COLOURS,
+    figure_style,
+    new_figure,
+)
 
 MAX_SWIMMERS = 50
 GROUP_COLOURS = ("blue", "orange", "green", "vermillion", "purple", "sky", "black", "grey")
@@ -49,43 +52,13 @@ _ENDPOINT_NAMES = {
     "DOR": "Duration of response",
 }
 
-_RC: dict[RcKeyType, Any] = {
-    "svg.hashsalt": "oncotrack-cohort-figures",
-    "svg.fonttype": "path",
-    "pdf.fonttype": 3,
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.labelsize": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.linewidth": 0.8,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "legend.fontsize": 7,
-    "legend.frameon": False,
-    "lines.linewidth": 1.4,
-    "lines.markersize": 4.5,
-    "figure.dpi": 150,
-    "savefig.dpi": 150,
-    "path.simplify": False,
-}
-"""As :mod:`oncotrack.report.figures` (its own SVG hash salt)."""
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.rc_context(_RC):
-        yield
+def _style() -> AbstractContextManager[None]:
+    # The report's house style, with its own hash salt and slightly heavier lines for curves.
+    return figure_style({"svg.hashsalt": "oncotrack-cohort-figures", "lines.linewidth": 1.4})
 
 
 def _new_figure(height_in: float) -> Figure:
-    layout = ConstrainedLayoutEngine(h_pad=0.04, w_pad=0.04, hspace=0.02)
-    fig = Figure(figsize=(WIDTH_IN, height_in), layout=layout)
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(height_in, hspace=0.02)
 
 
 def group_colour(index: int) -> str:

@@ -26,7 +26,7 @@ import math
 import multiprocessing
 import os
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,7 +102,7 @@ PR_PCT = -30.0
 PD_ABSOLUTE_MM = 5.0
 DAYS_PER_MONTH = 30.4375
 
-_RC: dict[RcKeyType, Any] = {
+FIGURE_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "oncotrack-figures",
     "svg.fonttype": "path",
     "pdf.fonttype": 3,
@@ -127,17 +127,26 @@ _RC: dict[RcKeyType, Any] = {
 }
 
 
+"""The house style of every oncotrack figure (also cohort/figures.py): fixed fonts and an SVG hash
+salt so that files are byte-for-byte reproducible."""
+
+
 @contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.rc_context(_RC):
+def figure_style(overrides: Mapping[RcKeyType, Any] | None = None) -> Iterator[None]:
+    """Draw inside this context to use :data:`FIGURE_RC` (``overrides`` change single keys)."""
+    rc: dict[RcKeyType, Any] = dict(FIGURE_RC)
+    rc.update(overrides or {})
+    with matplotlib.rc_context(rc):
         yield
 
 
-def _new_figure(height_in: float) -> Figure:
-    layout = ConstrainedLayoutEngine(h_pad=0.04, w_pad=0.04, hspace=0.03)
+def new_figure(height_in: float, hspace: float = 0.03) -> Figure:
+    """An A4-wide figure with constrained layout on an Agg canvas (no pyplot state)."""
+    layout = ConstrainedLayoutEngine(h_pad=0.04, w_pad=0.04, hspace=hspace)
     fig = Figure(figsize=(WIDTH_IN, height_in), layout=layout)
     FigureCanvasAgg(fig)
     return fig
+
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -369,7 +378,7 @@ def lesion_figure(data: ReportData) -> Figure | None:
     scans = _scans(data)
     if not targets or not scans or data.assessment.baseline is None:
         return None
-    with _style():
+    with figure_style():
         return _lesion_figure(data, targets, scans)
 
 
@@ -381,7 +390,7 @@ def _lesion_figure(data: ReportData, targets: list[str], scans: list[_Scan]) -> 
     calendar = _main_calendar(data, window)
     strip_rows = (1 if taces else 0) + (1 if calendar else 0)
     ratios = [3.0, 2.6] + ([0.35 * strip_rows + 0.25] if strip_rows else [])
-    fig = _new_figure(7.4 if strip_rows else 6.8)
+    fig = new_figure(7.4 if strip_rows else 6.8)
     axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)
     ax_sum, ax_les = axes[0], axes[1]
     ax_sum.set_xlim(*window)
@@ -519,7 +528,7 @@ def liver_figure(data: ReportData) -> Figure | None:
     albi = data.labs.albi
     if not alt and not albi:
         return None
-    with _style():
+    with figure_style():
         return _liver_figure(data, alt, albi)
 
 
@@ -530,7 +539,7 @@ def _liver_figure(data: ReportData, alt: Sequence[Any], albi: Sequence[Any]) -> 
     window = _span((min(days), max(days)), 0.04)
     panels = (1 if alt else 0) + (1 if albi else 0)
     ratios = [3.0] * panels + ([0.5] if taces else [])
-    fig = _new_figure(2.3 + 2.0 * panels)
+    fig = new_figure(2.3 + 2.0 * panels)
     grid = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios, squeeze=False)
     axes: list[Axes] = list(grid[:, 0])
     axes[0].set_xlim(*window)
@@ -601,7 +610,7 @@ class _Lane:
 def timeline_figure(data: ReportData) -> Figure:
     """The whole course in lanes: surgery, radiotherapy, each regimen's calendar, TACE, imaging
     with its responses, progression and death, and the PFS and OS spans."""
-    with _style():
+    with figure_style():
         return _timeline_figure(data)
 
 
@@ -755,7 +764,7 @@ def _timeline_figure(data: ReportData) -> Figure:
             notes.append((end, y, f"{name} {tte.months:.1f} months ({state})"))
         lanes.append(_Lane(name, draw_tte))
 
-    fig = _new_figure(1.1 + 0.5 * len(lanes))
+    fig = new_figure(1.1 + 0.5 * len(lanes))
     ax = fig.subplots(1, 1)
     ax.set_xlim(*window)
     n = len(lanes)
@@ -810,7 +819,7 @@ def spider_figure(data: ReportData) -> Figure | None:
     targets = [les.id for les in data.case.lesions if les.role is LesionRole.TARGET]
     if not targets or data.assessment.baseline is None:
         return None
-    with _style():
+    with figure_style():
         return _spider_figure(data, targets)
 
 
@@ -828,7 +837,7 @@ def _spider_figure(data: ReportData, targets: list[str]) -> Figure:
     def since(day: dt.date) -> float:
         return (day - reference).days / unit
 
-    fig = _new_figure(3.6)
+    fig = new_figure(3.6)
     ax = fig.subplots(1, 1)
     ax.axhline(0, color="#999999", linewidth=0.6, zorder=0)
     ax.axhline(PD_PCT, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.0,
@@ -931,7 +940,7 @@ def caption(name: str, data: ReportData) -> str:
 
 def _save(fig: Figure, stem: Path, dpi: int) -> tuple[Path, Path, Path]:
     png, svg, pdf = stem.with_suffix(".png"), stem.with_suffix(".svg"), stem.with_suffix(".pdf")
-    with _style():
+    with figure_style():
         fig.savefig(png, dpi=dpi, metadata={"Software": None})
         fig.set_layout_engine("none")  # keep the layout just computed: same for every format
         fig.savefig(svg, metadata={"Date": None})
