@@ -26,9 +26,11 @@ from enum import StrEnum
 
 from oncotrack.criteria.recist11 import (
     ANY,
+    NON_PD,
     NonTarget,
     Row,
     TargetOutcome,
+    codes,
     first_matching_row,
     lesion_gone,
     measurement_mm,
@@ -267,44 +269,35 @@ def _hu(value: Decimal | None) -> str:
 
 # --- overall response ---------------------------------------------------------------------------
 
-_NON_PD: frozenset[NonTarget] = frozenset(
-    {Response.CR, Response.NON_CR_NON_PD, Response.NE, None}
-)
-
-
-def _r(*codes: NonTarget) -> frozenset[NonTarget]:
-    return frozenset(codes)
-
-
 TABLE_TARGET: tuple[Row, ...] = (
     Row(frozenset({Response.PD}), ANY, ANY, Response.PD,
         "Choi: target PD (size with density, or intratumoral nodules) -> PD"),
-    Row(ANY, _r(Response.PD), ANY, Response.PD,
+    Row(ANY, codes(Response.PD), ANY, Response.PD,
         "Choi: unequivocal progression of non-target disease -> PD"),
     Row(ANY, ANY, True, Response.PD, "Choi: new lesion -> PD"),
-    Row(frozenset({Response.CR}), _r(Response.CR, None), False, Response.CR,
+    Row(frozenset({Response.CR}), codes(Response.CR, None), False, Response.CR,
         "Choi: disappearance of all lesions, no new lesions -> CR"),
-    Row(frozenset({Response.CR}), _r(Response.NON_CR_NON_PD, Response.NE), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NON_CR_NON_PD, Response.NE), False, Response.PR,
         "Choi: targets gone but non-target disease persists or not evaluated -> PR"),
-    Row(frozenset({Response.PR}), _NON_PD, False, Response.PR,
+    Row(frozenset({Response.PR}), NON_PD, False, Response.PR,
         "Choi: target PR, no new lesions, no obvious progression of non-measurable disease "
         "-> PR"),
-    Row(frozenset({Response.SD}), _NON_PD, False, Response.SD,
+    Row(frozenset({Response.SD}), NON_PD, False, Response.SD,
         "Choi: target SD, non-target not PD, no new lesions -> SD"),
-    Row(frozenset({Response.NE}), _NON_PD, False, Response.NE,
+    Row(frozenset({Response.NE}), NON_PD, False, Response.NE,
         "Choi: targets not all evaluated, non-target not PD, no new lesions -> NE"),
 )
 """Choi 2007 criteria table arranged as RECIST 1.1 Table 1 (target disease present)."""
 
 TABLE_NON_TARGET: tuple[Row, ...] = (
-    Row(ANY, _r(Response.PD), ANY, Response.PD,
+    Row(ANY, codes(Response.PD), ANY, Response.PD,
         "Choi: unequivocal progression of non-target disease -> PD"),
     Row(ANY, ANY, True, Response.PD, "Choi: new lesion -> PD"),
-    Row(ANY, _r(Response.CR), False, Response.CR,
+    Row(ANY, codes(Response.CR), False, Response.CR,
         "Choi: disappearance of all lesions, no new lesions -> CR"),
-    Row(ANY, _r(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
+    Row(ANY, codes(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
         "Choi: non-target disease only, persisting -> NON-CR/NON-PD"),
-    Row(ANY, _r(Response.NE), False, Response.NE,
+    Row(ANY, codes(Response.NE), False, Response.NE,
         "Choi: non-target disease only, not all evaluated -> NE"),
 )
 """Without target lesions Choi has no size or density: RECIST 1.1 Table 2 applies."""

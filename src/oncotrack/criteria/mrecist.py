@@ -21,10 +21,12 @@ from enum import StrEnum
 
 from oncotrack.criteria.recist11 import (
     ANY,
+    NON_PD,
     NonTarget,
     PrPersistence,
     Row,
     TargetOutcome,
+    codes,
     first_matching_row,
     measurement_mm,
     meets_pr,
@@ -336,42 +338,37 @@ def judge_new_lesions_recist(new_lesions: Sequence[NewLesion], history: NewLesio
 
 # --- overall response ---------------------------------------------------------------------------
 
-_NON_PD: frozenset[NonTarget] = frozenset(
-    {Response.CR, Response.NON_CR_NON_PD, Response.NE, None})
 
-
-def _r(*codes: NonTarget) -> frozenset[NonTarget]:
-    return frozenset(codes)
 
 
 TABLE_3: tuple[Row, ...] = (
     Row(frozenset({Response.PD}), ANY, ANY, Response.PD, "Table 3: target PD -> PD"),
-    Row(ANY, _r(Response.PD), ANY, Response.PD, "Table 3: non-target PD -> PD"),
+    Row(ANY, codes(Response.PD), ANY, Response.PD, "Table 3: non-target PD -> PD"),
     Row(ANY, ANY, True, Response.PD, "Table 3: new lesion -> PD"),
-    Row(frozenset({Response.CR}), _r(Response.CR, None), False, Response.CR,
+    Row(frozenset({Response.CR}), codes(Response.CR, None), False, Response.CR,
         "Table 3: target CR, non-target CR (or none), no new lesion -> CR"),
-    Row(frozenset({Response.CR}), _r(Response.NON_CR_NON_PD), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NON_CR_NON_PD), False, Response.PR,
         "Table 3: target CR, non-target IR/SD, no new lesion -> PR"),
-    Row(frozenset({Response.CR}), _r(Response.NE), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NE), False, Response.PR,
         "RECIST 1.1 Table 1: target CR, non-target not evaluated, no new lesion -> PR"),
-    Row(frozenset({Response.PR}), _NON_PD, False, Response.PR,
+    Row(frozenset({Response.PR}), NON_PD, False, Response.PR,
         "Table 3: target PR, non-target non-PD (or not all evaluated), no new lesion -> PR"),
-    Row(frozenset({Response.SD}), _NON_PD, False, Response.SD,
+    Row(frozenset({Response.SD}), NON_PD, False, Response.SD,
         "Table 3: target SD, non-target non-PD (or not all evaluated), no new lesion -> SD"),
-    Row(frozenset({Response.NE}), _NON_PD, False, Response.NE,
+    Row(frozenset({Response.NE}), NON_PD, False, Response.NE,
         "RECIST 1.1 Table 1: targets not all evaluated, non-target non-PD, no new lesion -> NE"),
 )
 """mRECIST 2010 Table 3 (RECIST's Table 1 with IR/SD for Non-CR/Non-PD); the rows for targets or
 non-targets not evaluated come from RECIST 1.1 §4.4.1 Table 1, which the 2010 table lacks."""
 
 TABLE_NON_TARGET_ONLY: tuple[Row, ...] = (
-    Row(ANY, _r(Response.PD), ANY, Response.PD, "RECIST 1.1 Table 2: non-target PD -> PD"),
+    Row(ANY, codes(Response.PD), ANY, Response.PD, "RECIST 1.1 Table 2: non-target PD -> PD"),
     Row(ANY, ANY, True, Response.PD, "RECIST 1.1 Table 2: new lesion -> PD"),
-    Row(ANY, _r(Response.CR), False, Response.CR,
+    Row(ANY, codes(Response.CR), False, Response.CR,
         "RECIST 1.1 Table 2: non-target CR, no new lesion -> CR"),
-    Row(ANY, _r(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
+    Row(ANY, codes(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
         "RECIST 1.1 Table 2: non-target IR/SD, no new lesion -> NON-CR/NON-PD"),
-    Row(ANY, _r(Response.NE), False, Response.NE,
+    Row(ANY, codes(Response.NE), False, Response.NE,
         "RECIST 1.1 Table 2: non-target not all evaluated, no new lesion -> NE"),
 )
 """Without target disease mRECIST has no table of its own; RECIST 1.1 §4.4.1 Table 2 applies."""

@@ -205,7 +205,7 @@ ANY = None
 """A wildcard in the decision tables."""
 
 NonTarget = Response | None  # None: no non-target disease at baseline
-_NON_PD: frozenset[NonTarget] = frozenset(
+NON_PD: frozenset[NonTarget] = frozenset(
     {Response.CR, Response.NON_CR_NON_PD, Response.NE, None}
 )
 
@@ -226,36 +226,37 @@ class Row:
         )
 
 
-def _r(*codes: NonTarget) -> frozenset[NonTarget]:
-    return frozenset(codes)
+def codes(*responses: NonTarget) -> frozenset[NonTarget]:
+    """The set of non-target responses a table cell accepts."""
+    return frozenset(responses)
 
 
 TABLE_1: tuple[Row, ...] = (
     Row(frozenset({Response.PD}), ANY, ANY, Response.PD, "Table 1: target PD -> PD"),
-    Row(ANY, _r(Response.PD), ANY, Response.PD, "Table 1: non-target PD -> PD"),
+    Row(ANY, codes(Response.PD), ANY, Response.PD, "Table 1: non-target PD -> PD"),
     Row(ANY, ANY, True, Response.PD, "Table 1: new lesion -> PD"),
-    Row(frozenset({Response.CR}), _r(Response.CR, None), False, Response.CR,
+    Row(frozenset({Response.CR}), codes(Response.CR, None), False, Response.CR,
         "Table 1: target CR, non-target CR (or none), no new lesion -> CR"),
-    Row(frozenset({Response.CR}), _r(Response.NON_CR_NON_PD), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NON_CR_NON_PD), False, Response.PR,
         "Table 1: target CR, non-target Non-CR/Non-PD, no new lesion -> PR"),
-    Row(frozenset({Response.CR}), _r(Response.NE), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NE), False, Response.PR,
         "Table 1: target CR, non-target not evaluated, no new lesion -> PR"),
-    Row(frozenset({Response.PR}), _NON_PD, False, Response.PR,
+    Row(frozenset({Response.PR}), NON_PD, False, Response.PR,
         "Table 1: target PR, non-target non-PD or not all evaluated, no new lesion -> PR"),
-    Row(frozenset({Response.SD}), _NON_PD, False, Response.SD,
+    Row(frozenset({Response.SD}), NON_PD, False, Response.SD,
         "Table 1: target SD, non-target non-PD or not all evaluated, no new lesion -> SD"),
-    Row(frozenset({Response.NE}), _NON_PD, False, Response.NE,
+    Row(frozenset({Response.NE}), NON_PD, False, Response.NE,
         "Table 1: targets not all evaluated, non-target non-PD, no new lesion -> NE"),
 )
 """RECIST 1.1 §4.4.1 Table 1: patients with target disease (with or without non-target)."""
 
 TABLE_2: tuple[Row, ...] = (
-    Row(ANY, _r(Response.PD), ANY, Response.PD, "Table 2: unequivocal non-target PD -> PD"),
+    Row(ANY, codes(Response.PD), ANY, Response.PD, "Table 2: unequivocal non-target PD -> PD"),
     Row(ANY, ANY, True, Response.PD, "Table 2: new lesion -> PD"),
-    Row(ANY, _r(Response.CR), False, Response.CR, "Table 2: non-target CR, no new lesion -> CR"),
-    Row(ANY, _r(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
+    Row(ANY, codes(Response.CR), False, Response.CR, "Table 2: non-target CR, no new lesion -> CR"),
+    Row(ANY, codes(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
         "Table 2: non-target Non-CR/Non-PD, no new lesion -> NON-CR/NON-PD"),
-    Row(ANY, _r(Response.NE), False, Response.NE,
+    Row(ANY, codes(Response.NE), False, Response.NE,
         "Table 2: non-target not all evaluated, no new lesion -> NE"),
 )
 """RECIST 1.1 §4.4.1 Table 2: patients with non-target disease only."""

@@ -26,9 +26,11 @@ from enum import StrEnum
 from oncotrack.criteria.choi import Comparison, at_least
 from oncotrack.criteria.recist11 import (
     ANY,
+    NON_PD,
     NonTarget,
     Row,
     TargetOutcome,
+    codes,
     first_matching_row,
     measurement_mm,
     non_target_response,
@@ -195,42 +197,33 @@ def _with_missing(rule: str, missing: Sequence[str]) -> str:
 
 # --- overall response ---------------------------------------------------------------------------
 
-_NON_PD: frozenset[NonTarget] = frozenset(
-    {Response.CR, Response.NON_CR_NON_PD, Response.NE, None}
-)
-
-
-def _r(*codes: NonTarget) -> frozenset[NonTarget]:
-    return frozenset(codes)
-
-
 TABLE_TARGET: tuple[Row, ...] = (
     Row(frozenset({Response.PD}), ANY, ANY, Response.PD, "WHO: measurable lesion PD -> PD"),
-    Row(ANY, _r(Response.PD), ANY, Response.PD,
+    Row(ANY, codes(Response.PD), ANY, Response.PD,
         "WHO: progression of non-measurable (non-target) disease -> PD"),
     Row(ANY, ANY, True, Response.PD, "WHO: new lesion -> PD"),
-    Row(frozenset({Response.CR}), _r(Response.CR, None), False, Response.CR,
+    Row(frozenset({Response.CR}), codes(Response.CR, None), False, Response.CR,
         "WHO: disappearance of all known disease -> CR"),
-    Row(frozenset({Response.CR}), _r(Response.NON_CR_NON_PD, Response.NE), False, Response.PR,
+    Row(frozenset({Response.CR}), codes(Response.NON_CR_NON_PD, Response.NE), False, Response.PR,
         "WHO: measurable lesions gone but other disease persists or not evaluated -> PR"),
-    Row(frozenset({Response.PR}), _NON_PD, False, Response.PR,
+    Row(frozenset({Response.PR}), NON_PD, False, Response.PR,
         "WHO: SPD -50 % or more, no progression elsewhere, no new lesion -> PR"),
-    Row(frozenset({Response.SD}), _NON_PD, False, Response.SD,
+    Row(frozenset({Response.SD}), NON_PD, False, Response.SD,
         "WHO: no change (NC), no progression elsewhere, no new lesion -> SD"),
-    Row(frozenset({Response.NE}), _NON_PD, False, Response.NE,
+    Row(frozenset({Response.NE}), NON_PD, False, Response.NE,
         "WHO: measurable lesions not all evaluated, no progression, no new lesion -> NE"),
 )
 """Miller 1981 response categories arranged as RECIST 1.1 Table 1 (measurable disease)."""
 
 TABLE_NON_TARGET: tuple[Row, ...] = (
-    Row(ANY, _r(Response.PD), ANY, Response.PD,
+    Row(ANY, codes(Response.PD), ANY, Response.PD,
         "WHO: progression of non-measurable disease -> PD"),
     Row(ANY, ANY, True, Response.PD, "WHO: new lesion -> PD"),
-    Row(ANY, _r(Response.CR), False, Response.CR,
+    Row(ANY, codes(Response.CR), False, Response.CR,
         "WHO: disappearance of all known disease -> CR"),
-    Row(ANY, _r(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
+    Row(ANY, codes(Response.NON_CR_NON_PD), False, Response.NON_CR_NON_PD,
         "WHO: non-measurable disease only, persisting -> NON-CR/NON-PD"),
-    Row(ANY, _r(Response.NE), False, Response.NE,
+    Row(ANY, codes(Response.NE), False, Response.NE,
         "WHO: non-measurable disease only, not all evaluated -> NE"),
 )
 """Without measurable targets (RECIST 1.1 Table 2 wording, for comparability)."""
