@@ -93,3 +93,38 @@ def test_criteria_option_errors_exit_2() -> None:
     run = runner.invoke(app, ["assess", str(REFERENCE), "--criteria", "recist1.1,grecist"])
     assert run.exit_code == 2
     assert "unknown criterion 'grecist'" in run.stderr
+
+
+def test_criterion_options_reach_the_modules() -> None:
+    case = oncotrack.load_case(REFERENCE)
+    # modified Choi needs size AND density: 2022-01-19 (size +7.4 %, density -18.9 %) is SD
+    modified = oncotrack.assess(case, criteria=["choi"],
+                                criterion_options={"choi": {"modified": True}})
+    assert modified.criteria_results["choi"].timepoints[0].overall.value == "SD"
+    # WHO judged on the sum of products: 6068 vs 4960 mm2 is +22.3 %, below +25 %: SD
+    summed = oncotrack.assess(case, criteria=["who"],
+                              criterion_options={"who": {"pd_scope": "sum"}})
+    assert summed.criteria_results["who"].timepoints[0].overall.value == "SD"
+    # the top-level PR persistence reaches the criteria that have it: on 2024-03-19 the sum is
+    # 96 mm, -28.9 % from baseline and +11.6 % over the nadir: iPR (Working Group), iSD (paper)
+    def irecist_on(day: str, **options: object) -> str:
+        result = oncotrack.assess(case, criteria=["irecist"], **options)
+        tps = result.criteria_results["irecist"].timepoints
+        return next(tp.overall.value for tp in tps if str(tp.date) == day)
+
+    assert irecist_on("2024-03-19") == "iPR"
+    assert irecist_on("2024-03-19", pr_persistence="paper") == "iSD"
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("choi.colour=red", "Choi has no option 'colour'"),
+    ("who.pd_scope=everything", "expected one of lesion, sum"),
+    ("choi.modified=perhaps", "expected true or false"),
+    ("martian.speed=1", "unknown criterion 'martian'"),
+    ("choi", "expected criterion.name=value"),
+])
+def test_bad_criterion_options_exit_2(option: str, message: str) -> None:
+    run = runner.invoke(app, ["assess", str(REFERENCE), "--criterion-option", option])
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.output

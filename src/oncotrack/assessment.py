@@ -6,6 +6,7 @@ so ``assess(case).model_dump(mode="json")`` is exactly the CLI's JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -65,6 +66,21 @@ class Options(BaseModel):
     criteria: list[str] | None = Field(
         default=None, description="Criterion keys to apply (recist1.1, irecist, mrecist, easl, "
         "choi, who); default: every criterion the data support.")
+
+    criterion_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Options of each criterion, e.g. {'choi': {'modified': True}, "
+        "'mrecist': {'absolute_increase_mm': 5}} (docs/clinical-rules.md lists them).")
+
+    @field_validator("criterion_options")
+    @classmethod
+    def _known_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        known = registry.available()
+        for key, settings in value.items():
+            if key not in known:
+                raise ValueError(f"unknown criterion {key!r}; expected {', '.join(known)}")
+            known[key].options(settings)  # raises on an unknown option or a bad value
+        return value
 
     @field_validator("criteria")
     @classmethod
@@ -292,7 +308,13 @@ def _criterion_result(
         return CriterionResult(key=criterion.key, criteria=criterion.name, supported=False,
                                requested=required, missing_data=missing, timepoints=[],
                                best_overall_response=None, endpoints=None)
-    series = timepoints if timepoints is not None else criterion.timepoints(case)
+    if timepoints is not None:
+        series = timepoints
+    else:
+        settings = dict(opts.criterion_options.get(criterion.key, {}))
+        if "pr_persistence" in _option_names(criterion):
+            settings.setdefault("pr_persistence", opts.pr_persistence.value)
+        series = criterion.timepoints(case, settings)
     unconfirmed, confirmed = criterion.best(series, reference, bor_options, case)
     best = BestOverallResponse(unconfirmed=unconfirmed, confirmed=confirmed)
     facts, flags = _course_facts(case, reference, series, criterion.observations(series))
@@ -300,6 +322,13 @@ def _criterion_result(
     return CriterionResult(key=criterion.key, criteria=criterion.name, supported=True,
                            requested=required, missing_data=[], timepoints=series,
                            best_overall_response=best, endpoints=endpoints)
+
+
+def _option_names(criterion: registry.Criterion) -> set[str]:
+    cls = getattr(criterion.module, "Options", None)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return set()
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 def _endpoints(

@@ -45,7 +45,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=
 
 EXIT_BAD_INPUT = 2
 OPTION_NAMES = {"sd_window_days": "--sd-window", "confirm_days": "--confirm-days",
-                "max_ne": "--max-ne", "reference_date": "--reference-date"}
+                "max_ne": "--max-ne", "reference_date": "--reference-date",
+                "criterion_options": "--criterion-option"}
 
 
 class OutputFormat(StrEnum):
@@ -126,6 +127,13 @@ def assess(
                      "easl, choi, who (default: every criterion the data support).",
                      show_default=False),
     ] = None,
+    criterion_option: Annotated[
+        list[str] | None,
+        typer.Option("--criterion-option", help="A criterion's option as criterion.name=value, "
+                     "repeatable: choi.modified=true, mrecist.absolute_increase_mm=5, "
+                     "who.pd_scope=sum, easl.pd_inclusive=true, irecist.confirm_max_days=56.",
+                     show_default=False),
+    ] = None,
 ) -> None:
     """Assess a case: RECIST 1.1 and the other criteria, best response, endpoints.
 
@@ -138,6 +146,14 @@ def assess(
     except ValueError as error:
         err.print(f"error: --criteria: {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    settings: dict[str, dict[str, str]] = {}
+    for item in criterion_option or []:
+        name, _, value = item.partition("=")
+        key, _, field = name.partition(".")
+        if not value or not field:
+            err.print(f"error: --criterion-option: expected criterion.name=value, got {item!r}")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        settings.setdefault(key.strip().lower(), {})[field.strip()] = value.strip()
     try:
         reference = dt.date.fromisoformat(reference_date) if reference_date else None
     except ValueError:
@@ -147,14 +163,14 @@ def assess(
         result = run_assessment(
             loaded, reference_date=reference, sd_window_days=sd_window,
             confirm_days=confirm_days, max_ne=max_ne, accept_sd=accept_sd,
-            pr_persistence=pr_persistence, criteria=keys,
+            pr_persistence=pr_persistence, criteria=keys, criterion_options=settings,
         )
     except CaseError as error:
         _fail(CaseError(error.problems, str(case)))
     except ValidationError as error:
         for detail in error.errors():
             name = OPTION_NAMES.get(str(detail["loc"][0]), str(detail["loc"][0]))
-            err.print(f"error: {name}: {detail['msg']}")
+            err.print(f"error: {name}: {detail['msg'].removeprefix('Value error, ')}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if output_format is OutputFormat.JSON:
         _print_json(result)

@@ -10,9 +10,12 @@ whose best response or progression differ from RECIST 1.1 also provides
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
 import importlib
-from collections.abc import Callable, Sequence
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import cast
@@ -50,10 +53,30 @@ class Criterion:
         function = cast(Callable[[Case], list[str]], self.module.missing_data)
         return function(case)
 
-    def timepoints(self, case: Case) -> list[TimepointResult]:
-        function = cast(Callable[[Case], list[TimepointResult]],
-                        self.module.assess_timepoints)
-        return function(case)
+    def options(self, settings: Mapping[str, object]) -> object | None:
+        """The module's ``Options`` built from ``settings`` (field name → value; enum fields
+        take their text value); ValueError names an unknown field or a bad value."""
+        cls = getattr(self.module, "Options", None)
+        if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+            if settings:
+                raise ValueError(f"{self.name} has no options")
+            return None
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, object] = {}
+        for name, value in settings.items():
+            if name not in names:
+                raise ValueError(f"{self.name} has no option {name!r}; expected "
+                                 f"{', '.join(sorted(names))}")
+            values[name] = _coerce(hints[name], value, f"{self.key}.{name}")
+        built: object = cls(**values)
+        return built
+
+    def timepoints(self, case: Case, settings: Mapping[str, object] | None = None
+                   ) -> list[TimepointResult]:
+        options = self.options(settings or {})
+        function = cast(Callable[..., list[TimepointResult]], self.module.assess_timepoints)
+        return function(case, options) if options is not None else function(case)
 
     def best(self, timepoints: Sequence[TimepointResult], reference: dt.date,
              options: BorOptions, case: Case) -> BestPair:
@@ -71,6 +94,36 @@ class Criterion:
         if custom is not None:
             return cast(Callable[..., list[Observation]], custom)(timepoints)
         return [Observation(tp.date, tp.overall, tp.progression_date) for tp in timepoints]
+
+
+def _coerce(annotation: object, value: object, where: str) -> object:
+    """Text from a command line or a dict into the option's type (bool, int, float, an enum)."""
+    kinds = typing.get_args(annotation) or (annotation,)
+    if value is None and type(None) in kinds:
+        return None
+    for kind in kinds:
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            try:
+                return kind(value)
+            except ValueError:
+                allowed = ", ".join(str(m.value) for m in kind)
+                raise ValueError(f"{where}: expected one of {allowed}, got {value!r}") from None
+    if bool in kinds:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "1"):
+            return True
+        if text in ("false", "no", "0"):
+            return False
+        raise ValueError(f"{where}: expected true or false, got {value!r}")
+    for kind in (int, float):
+        if kind in kinds:
+            try:
+                return kind(str(value))
+            except ValueError:
+                raise ValueError(f"{where}: expected a number, got {value!r}") from None
+    return value
 
 
 def available() -> dict[str, Criterion]:
