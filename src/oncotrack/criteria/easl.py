@@ -30,11 +30,16 @@ from oncotrack.criteria.mrecist import (
     non_target_response,
     overall_response,
 )
-from oncotrack.criteria.recist11 import TargetOutcome, measurement_mm, percent_change
+from oncotrack.criteria.recist11 import (
+    TargetOutcome,
+    measurement_mm,
+    non_target_statuses,
+    percent_change,
+)
 from oncotrack.criteria.results import TimepointResult
 from oncotrack.model.case import Assessment, Case, Lesion
 from oncotrack.model.dates import resolve
-from oncotrack.model.vocabulary import LesionRole, MeasurementStatus, NonTargetStatus, Response
+from oncotrack.model.vocabulary import LesionRole, MeasurementStatus, Response
 
 NAME = "EASL"
 KEY = "easl"
@@ -265,8 +270,7 @@ def assess_timepoints(case: Case, options: Options | None = None) -> list[Timepo
             target = target_response(
                 TargetInput(areas, baseline_sum, reference, reference_name,
                             frozenset(history.enhancement_gone)), options)
-        statuses = {n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED)
-                    for n in non_targets}
+        statuses = non_target_statuses(assessment, non_targets)
         enhancement = {n.id: non_target_enhancement(assessment, n) for n in non_targets}
         nt_response, nt_rule = non_target_response(statuses, enhancement)
         if options.new_lesion_rule is NewLesionRule.MRECIST:

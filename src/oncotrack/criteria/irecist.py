@@ -38,6 +38,7 @@ from oncotrack.criteria.recist11 import (
     measurement_mm,
     meets_pd,
     non_target_response,
+    non_target_statuses,
     overall_response,
     percent_change,
     target_response,
@@ -47,7 +48,7 @@ from oncotrack.endpoints.bor import BestResponse, BorOptions, ResponseAt, confir
 from oncotrack.endpoints.survival import Observation
 from oncotrack.model.case import Assessment, Case, NewLesion
 from oncotrack.model.dates import resolve
-from oncotrack.model.vocabulary import LesionRole, MeasurementStatus, NonTargetStatus, Response
+from oncotrack.model.vocabulary import LesionRole, MeasurementStatus, Response
 
 NAME = "iRECIST"
 KEY = "irecist"
@@ -382,8 +383,7 @@ def assess_timepoints(case: Case, options: Options | None = None) -> list[Timepo
                             state.pr_reached),
                 recist_options,
             )
-        statuses = {n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED)
-                    for n in non_targets}
+        statuses = non_target_statuses(assessment, non_targets)
         nt_response, nt_rule = non_target_response(statuses, assessment.tumour_markers_normal)
         result = _timepoint(assessment, day, target, nt_response, nt_rule, state, options)
         result = result.model_copy(update={

@@ -30,6 +30,7 @@ from oncotrack.criteria.recist11 import (
     first_matching_row,
     measurement_mm,
     meets_pr,
+    non_target_statuses,
     percent_change,
 )
 from oncotrack.criteria.results import Finding, LesionReading, TimepointResult
@@ -499,8 +500,7 @@ def assess_timepoints(case: Case, options: Options | None = None) -> list[Timepo
             target = target_response(
                 TargetInput(values, baseline_sum, history.nadir, history.overall_cr,
                             history.pr_reached), options)
-        statuses = {n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED)
-                    for n in non_targets}
+        statuses = non_target_statuses(assessment, non_targets)
         enhancement = {n.id: non_target_enhancement(assessment, n) for n in non_targets}
         nt_response, nt_rule = non_target_response(statuses, enhancement)
         calls = judge_new_lesions(assessment.new_lesions, history.new, options.new_lesion_scope)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from oncotrack.criteria.results import Finding, LesionReading, TimepointResult
-from oncotrack.model.case import Assessment, Case, Lesion, Measurement
+from oncotrack.model.case import Assessment, Case, Lesion, Measurement, NewLesion
 from oncotrack.model.dates import resolve
 from oncotrack.model.vocabulary import (
     LesionRole,
@@ -197,6 +197,45 @@ def non_target_response(
             return Response.NON_CR_NON_PD, "Non-CR/Non-PD: lesions gone but markers abnormal"
         return Response.CR, "CR: every non-target lesion gone (§4.3.3)"
     return Response.NON_CR_NON_PD, "Non-CR/Non-PD: non-target disease persists (§4.3.3)"
+
+
+def non_target_statuses(
+    assessment: Assessment, non_targets: Sequence[Lesion]
+) -> dict[str, NonTargetStatus]:
+    """Each non-target lesion's status; one left out of the assessment was not evaluated."""
+    return {n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED)
+            for n in non_targets}
+
+
+def split_new_lesions(assessment: Assessment) -> tuple[list[NewLesion], list[str]]:
+    """The unequivocal new lesions (PD, §4.3.4) and labels of the equivocal ones (not PD yet)."""
+    unequivocal = [n for n in assessment.new_lesions if n.unequivocal]
+    equivocal = [f"{n.organ} (id {n.id})" if n.id else n.organ
+                 for n in assessment.new_lesions if not n.unequivocal]
+    return unequivocal, equivocal
+
+
+def progression_dated(
+    day: dt.date, unequivocal: Sequence[NewLesion], equivocal_seen: Mapping[str, dt.date]
+) -> tuple[dt.date, str]:
+    """RECIST 1.1 §4.3.4: a new lesion first seen equivocal and confirmed later dates PD to its
+    first appearance. Returns the date and, when it is earlier than ``day``, a note for the rule."""
+    earlier = [equivocal_seen[n.id] for n in unequivocal
+               if n.id is not None and n.id in equivocal_seen]
+    dated = min([day, *earlier])
+    if dated < day:
+        return dated, (f"; dated to {dated}, when the new lesion was first seen as equivocal "
+                       "(RECIST 1.1 §4.3.4)")
+    return dated, ""
+
+
+def remember_equivocal(
+    equivocal_seen: dict[str, dt.date], assessment: Assessment, day: dt.date
+) -> None:
+    """Keep the first date each identified equivocal new lesion was seen (for §4.3.4)."""
+    for new in assessment.new_lesions:
+        if new.id and not new.unequivocal:
+            equivocal_seen.setdefault(new.id, day)
 
 
 # --- overall response: RECIST 1.1 Tables 1 and 2 ------------------------------------------------
@@ -473,24 +512,16 @@ def _timepoint(
                         history.overall_cr, history.pr_reached),
             options,
         )
-    statuses = {
-        n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED) for n in non_targets
-    }
+    statuses = non_target_statuses(assessment, non_targets)
     nt_response, nt_rule = non_target_response(statuses, assessment.tumour_markers_normal)
-    unequivocal = [n for n in assessment.new_lesions if n.unequivocal]
-    equivocal = [f"{n.organ} (id {n.id})" if n.id else n.organ
-                 for n in assessment.new_lesions if not n.unequivocal]
+    unequivocal, equivocal = split_new_lesions(assessment)
     overall, rule = overall_response(
         target.response if target else None, nt_response, bool(unequivocal)
     )
     progression_date = None
     if overall is Response.PD:
-        earlier = [history.equivocal_seen[n.id] for n in unequivocal
-                   if n.id in history.equivocal_seen]
-        progression_date = min([day, *earlier])
-        if progression_date < day:
-            rule += (f"; dated to {progression_date}, when the new lesion was first seen as "
-                     "equivocal (§4.3.4)")
+        progression_date, note = progression_dated(day, unequivocal, history.equivocal_seen)
+        rule += note
     total = target.measured_sum if target else None
     complete = target is not None and not target.missing
     readings = [
@@ -589,6 +620,4 @@ def _remember(
         history.pr_reached = False
     if result.overall is Response.CR:
         history.overall_cr = True
-    for new in assessment.new_lesions:
-        if new.id and not new.unequivocal:
-            history.equivocal_seen.setdefault(new.id, result.date)
+    remember_equivocal(history.equivocal_seen, assessment, result.date)

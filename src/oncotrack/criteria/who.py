@@ -34,7 +34,11 @@ from oncotrack.criteria.recist11 import (
     first_matching_row,
     measurement_mm,
     non_target_response,
+    non_target_statuses,
     percent_change,
+    progression_dated,
+    remember_equivocal,
+    split_new_lesions,
 )
 from oncotrack.criteria.results import TimepointResult
 from oncotrack.model.case import Assessment, Case, Lesion
@@ -42,7 +46,6 @@ from oncotrack.model.dates import resolve
 from oncotrack.model.vocabulary import (
     LesionRole,
     MeasurementStatus,
-    NonTargetStatus,
     Response,
 )
 
@@ -344,23 +347,15 @@ def _timepoint(
             ),
             options,
         )
-    statuses = {
-        n.id: assessment.non_target.get(n.id, NonTargetStatus.NOT_EVALUATED) for n in non_targets
-    }
+    statuses = non_target_statuses(assessment, non_targets)
     nt_response, nt_rule = non_target_response(statuses, assessment.tumour_markers_normal)
-    unequivocal = [n for n in assessment.new_lesions if n.unequivocal]
-    equivocal = [f"{n.organ} (id {n.id})" if n.id else n.organ
-                 for n in assessment.new_lesions if not n.unequivocal]
+    unequivocal, equivocal = split_new_lesions(assessment)
     overall, rule = overall_response(
         target.response if target else None, nt_response, bool(unequivocal))
     progression_date = None
     if overall is Response.PD:
-        earlier = [history.equivocal_seen[n.id] for n in unequivocal
-                   if n.id in history.equivocal_seen]
-        progression_date = min([day, *earlier])
-        if progression_date < day:
-            rule += (f"; dated to {progression_date}, when the new lesion was first seen as "
-                     "equivocal (RECIST 1.1 §4.3.4)")
+        progression_date, note = progression_dated(day, unequivocal, history.equivocal_seen)
+        rule += note
     spd = target.measured_sum if target else None
     complete = target is not None and not target.missing
     return TimepointResult(
@@ -433,6 +428,4 @@ def _remember(
         history.lesion_nadir[lesion_id] = min(history.lesion_nadir[lesion_id], value)
     if result.overall is Response.CR:
         history.overall_cr = True
-    for new in assessment.new_lesions:
-        if new.id and not new.unequivocal:
-            history.equivocal_seen.setdefault(new.id, result.date)
+    remember_equivocal(history.equivocal_seen, assessment, result.date)
