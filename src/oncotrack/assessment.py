@@ -182,7 +182,7 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
     if problems:
         raise CaseError(problems)
     opts = Options(**options)
-    reference, reference_source, reference_imputed = _reference_date(case, opts)
+    reference, reference_source, reference_imputed = reference_date(case, opts)
     timepoints = recist11.assess_timepoints(
         case, recist11.RecistOptions(pr_persistence=opts.pr_persistence)
     )
@@ -230,9 +230,12 @@ def assess(case: Case, **options: Any) -> AssessmentResult:
     )
 
 
-def _reference_date(case: Case, opts: Options) -> tuple[dt.date, str, list[str]]:
-    """The option, else endpoints.reference_date, else the first treatment on or after the
-    baseline scan, else the baseline date itself."""
+def reference_date(case: Case, opts: Options) -> tuple[dt.date, str, list[str]]:
+    """Time zero of PFS, OS and TTP, why it was chosen, and the imputations it used.
+
+    The option, else endpoints.reference_date, else the first treatment on or after the
+    baseline scan, else the baseline date itself. Public because the cohort tables built from
+    case files (:mod:`oncotrack.cohort.tables`) must resolve it exactly as :func:`assess` does."""
     if opts.reference_date is not None:
         return opts.reference_date, "given as an option", []
     given = case.endpoints.reference_date

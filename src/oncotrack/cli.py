@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -31,6 +31,9 @@ from oncotrack.model.problems import CaseError, CohortInputError
 from oncotrack.render.assess_table import render_assessment
 from oncotrack.render.views import render_labs, render_schedule, render_stage
 from oncotrack.scores.liver_panel import PanelOptions
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(
     name="oncotrack",
@@ -361,13 +364,51 @@ class Reference(StrEnum):
     TRTSDT = "TRTSDT"
 
 
+def _cohort_inputs(tu: Path | None, tr: Path | None, subjects: Path | None,
+                   cases: Path | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """MEASUREMENTS and SUBJECTS from SDTM TU/TR + a subject table, or from a case folder."""
+    from oncotrack.cohort.tables import cases_to_frames, cohort_limits
+    from oncotrack.interop.casefile import load_case_folder
+    from oncotrack.interop.sdtm import measurements_table, read_domain, read_subjects
+
+    sdtm = {"--tu": tu, "--tr": tr, "--subjects": subjects}
+    if cases is not None:
+        given = [name for name, value in sdtm.items() if value is not None]
+        if given:
+            raise _usage(f"--cases reads everything from case files; leave out {', '.join(given)}")
+        loaded = load_case_folder(cases)
+        for path, case in loaded:
+            problems = cohort_limits(case)
+            if problems:
+                raise CaseError(problems, str(path))
+        return cases_to_frames(case for _, case in loaded)
+    if tu is None or tr is None or subjects is None:
+        missing = [name for name, value in sdtm.items() if value is None]
+        raise _usage(f"missing {', '.join(missing)}: give SDTM TU, TR and a subject table, "
+                     "or --cases FOLDER")
+    measurements = measurements_table(read_domain(tu, "TU"), read_domain(tr, "TR"),
+                                      tu_source=str(tu), tr_source=str(tr))
+    return measurements, read_subjects(subjects)
+
+
+def _usage(message: str) -> typer.Exit:
+    err.print(Text.assemble(("error:", "red"), " ", message))
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
 @cohort_app.command("derive")
 def cohort_derive(
-    tu: Annotated[Path, typer.Option(help="SDTM TU (csv, xpt or json).")],
-    tr: Annotated[Path, typer.Option(help="SDTM TR (csv, xpt or json).")],
-    subjects: Annotated[Path, typer.Option(help="ADSL-like subject table.")],
-    out: Annotated[Path, typer.Option(help="Folder for adrs and adtte (csv, parquet, xpt, "
-                                      "json).")],
+    out: Annotated[Path, typer.Option(help="Folder for adrs, adtte and adtr (csv, parquet, "
+                                      "xpt, json).")],
+    tu: Annotated[Path | None, typer.Option(help="SDTM TU (csv, xpt or json).",
+                                            show_default=False)] = None,
+    tr: Annotated[Path | None, typer.Option(help="SDTM TR (csv, xpt or json).",
+                                            show_default=False)] = None,
+    subjects: Annotated[Path | None, typer.Option(help="ADSL-like subject table.",
+                                                  show_default=False)] = None,
+    cases: Annotated[Path | None, typer.Option(
+        help="A folder of case files (YAML/JSON), one patient each, instead of SDTM tables.",
+        show_default=False)] = None,
     reference: Annotated[Reference, typer.Option(help="Time zero column.")] = Reference.RANDDT,
     sd_window: Annotated[int, typer.Option(help="Minimum days for SD (>=).", min=0)] = 42,
     confirm_days: Annotated[int, typer.Option(help="Days to confirm CR/PR (>=).", min=0)] = 28,
@@ -375,27 +416,30 @@ def cohort_derive(
     accept_sd: Annotated[bool, typer.Option("--accept-sd", help="Accept one SD between a PR "
                                             "and its confirmation.")] = False,
 ) -> None:
-    """Derive responses and endpoints for a cohort from SDTM TU/TR into ADaM adrs/adtte.
+    """Derive responses and endpoints for a cohort from SDTM TU/TR (or case files) into ADaM.
 
     RECIST 1.1 timepoint responses, BOR, confirmed BOR, PFS, OS, TTP and DoR with the same rules as
-    `assess`, vectorized; written as CSV, Parquet, XPT and Dataset-JSON.
+    `assess`, vectorized; written as adrs, adtte and adtr (sums of diameters) in CSV, Parquet, XPT
+    and Dataset-JSON. With `--cases`, each case's reference date is the one `assess` uses.
     """
+    from oncotrack.cohort.adtr import adtr
+    from oncotrack.cohort.carry import carry_subject_columns
     from oncotrack.cohort.derive import derive
     from oncotrack.interop.adam import write_adam
-    from oncotrack.interop.sdtm import measurements_table, read_domain, read_subjects
 
     try:
         with Progress(transient=True, console=err) as progress:
             task = progress.add_task("reading and deriving", total=3)
-            measurements = measurements_table(read_domain(tu, "TU"), read_domain(tr, "TR"),
-                                              tu_source=str(tu), tr_source=str(tr))
-            people = read_subjects(subjects)
+            measurements, people = _cohort_inputs(tu, tr, subjects, cases)
             progress.advance(task)
-            derived = derive(measurements, people, reference=reference.value,
+            derived = derive(measurements, people,
+                             reference="RANDDT" if cases is not None else reference.value,
                              sd_window_days=sd_window, confirm_days=confirm_days,
                              max_ne=max_ne, accept_sd=accept_sd)
             progress.advance(task)
-            written = write_adam(derived.adrs, derived.adtte, out)
+            written = write_adam(carry_subject_columns(derived.adrs, people),
+                                 carry_subject_columns(derived.adtte, people), out,
+                                 adtr=carry_subject_columns(adtr(derived.timepoints), people))
             progress.advance(task)
     except CaseError as error:
         _fail(error)
@@ -453,6 +497,64 @@ def cohort_survival(
         summary[code] = entry
     (output / "survival.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(f"written: {output / 'survival.json'} and KM figures in {output}")
+
+
+_ADAM_SUFFIXES = (".parquet", ".csv", ".json", ".xpt")
+
+
+def _adam_file(folder: Path, name: str, required: bool = True) -> Path | None:
+    """``folder/name.<ext>`` in the first format found (Parquet keeps types exactly)."""
+    for suffix in _ADAM_SUFFIXES:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    if required:
+        raise _usage(f"{folder}: no {name}.parquet, .csv, .json or .xpt (write it with "
+                     "`oncotrack cohort derive`)")
+    return None
+
+
+@cohort_app.command("figures")
+def cohort_figures(
+    derived: Annotated[Path, typer.Argument(help="Folder written by `cohort derive` (adrs, "
+                                            "adtte, adtr).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the figures.")],
+    by: Annotated[str | None, typer.Option(help="ADTTE column to colour swimmer bars by.",
+                                           show_default=False)] = None,
+    swimmers: Annotated[int, typer.Option(
+        help="Most subjects in the swimmer plot: responders first, then the longest "
+        "follow-up.", min=1)] = 30,
+) -> None:
+    """Waterfall (best % change in the sum of diameters, by best response) and swimmer plots.
+
+    PNG, SVG and PDF each. The waterfall reads adtr and adrs; the swimmer adtte (OS) and adrs.
+    """
+    from oncotrack.cohort.figures import (
+        MAX_SWIMMERS,
+        swimmer_selection,
+        waterfall_data,
+        write_cohort_figures,
+    )
+    from oncotrack.interop.adam import read_adam
+
+    if swimmers > MAX_SWIMMERS:
+        raise _usage(f"--swimmers: at most {MAX_SWIMMERS} subjects fit a swimmer plot")
+    files = {name: _adam_file(derived, name) for name in ("adrs", "adtte", "adtr")}
+    try:
+        adrs, adtte, adtr = (read_adam(path) for path in files.values() if path is not None)
+    except (OSError, ValueError) as error:
+        raise _usage(f"{derived}: {error}") from None
+    if by is not None and by not in adtte.columns:
+        raise _usage(f"--by {by}: no such column in {files['adtte']} "
+                     f"(columns: {', '.join(adtte.columns)})")
+    best = waterfall_data(adtr.rename({"PCHG": "PCHGBL"}), adrs)
+    shown = swimmer_selection(adtte, adrs, swimmers)
+    written = write_cohort_figures(output, best=best, adtte=shown, adrs=adrs, group=by)
+    n_os = adtte.get_column("PARAMCD").eq("OS").sum()
+    print(f"waterfall: {best.height} subjects; swimmer: {shown.height} of {n_os} subjects "
+          "(responders first, then the longest follow-up)")
+    for path in written:
+        print(path)
 
 
 def main() -> None:

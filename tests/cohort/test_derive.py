@@ -38,7 +38,7 @@ def _expected(result: AssessmentResult) -> dict[str, Any]:
     best = result.best_overall_response
     return {
         "timepoints": [
-            (tp.date, tp.sum_mm, tp.change_from_baseline_pct, tp.nadir_mm,
+            (tp.date, tp.sum_mm, tp.baseline_sum_mm, tp.change_from_baseline_pct, tp.nadir_mm,
              tp.change_from_nadir_pct, tp.target.value if tp.target else None,
              tp.non_target.value if tp.non_target else None, tp.new_lesions, tp.overall.value)
             for tp in result.timepoints
@@ -65,7 +65,7 @@ def _actual(derived: Derived, subject: str) -> dict[str, Any]:
 
     return {
         "timepoints": [
-            (r["ADT"], r["SUMDIAM"], r["PCHGBL"], r["NADIR"], r["PCHGNAD"], r["TRGRESP"],
+            (r["ADT"], r["SUMDIAM"], r["BASE"], r["PCHGBL"], r["NADIR"], r["PCHGNAD"], r["TRGRESP"],
              r["NTRGRESP"], r["NEWLPROG"], r["OVRLRESP"])
             for r in tps.iter_rows(named=True)
         ],

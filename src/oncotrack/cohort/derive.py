@@ -518,6 +518,7 @@ def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
         "sid",
         ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
         SUMDIAM=pl.when(has_t).then(pl.col("total").fill_null(0)),
+        BASE=pl.when(has_t).then(pl.col("base_sum")),
         PCHGBL=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("base_sum"))),
         NADIR=pl.when(has_t).then(pl.col("nadir")),
         PCHGNAD=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("nadir"))),
@@ -526,7 +527,8 @@ def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
         NEWLPROG=pl.col("new"),
         OVRLRESP=_names(pl.col("overall")),
     )
-    frame = _divided(frame, {"SUMDIAM": SCALE, "NADIR": SCALE, "PCHGBL": 10, "PCHGNAD": 10})
+    frame = _divided(frame, {"SUMDIAM": SCALE, "BASE": SCALE, "NADIR": SCALE, "PCHGBL": 10,
+                             "PCHGNAD": 10})
     return _with_usubjid(frame, ids).select(
         [pl.col(c).cast(t) for c, t in TIMEPOINTS.items()])
 

@@ -318,6 +318,20 @@ def _swimmer_figure(tte: pl.DataFrame, adrs: pl.DataFrame, group: str | None, pa
     return fig
 
 
+def swimmer_selection(adtte: pl.DataFrame, adrs: pl.DataFrame,
+                      limit: int = MAX_SWIMMERS) -> pl.DataFrame:
+    """The OS records of at most ``limit`` subjects for :func:`swimmer_figure`: responders
+    (ADRS ``RSP`` = Y) first, then the longest time on study, then by ``USUBJID``, so the
+    same tables always give the same plot."""
+    responders = (adrs.filter((pl.col("PARAMCD") == "RSP") & (pl.col("AVALC") == "Y"))
+                  .select("USUBJID").unique().with_columns(_responder=pl.lit(True)))
+    os_rows = (adtte.filter(pl.col("PARAMCD") == "OS")
+               .join(responders, on="USUBJID", how="left")
+               .with_columns(pl.col("_responder").fill_null(False)))
+    return (os_rows.sort(["_responder", "AVAL", "USUBJID"], descending=[True, True, False])
+            .head(limit).drop("_responder"))
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -368,6 +382,7 @@ __all__ = [
     "km_figure",
     "save_figure",
     "swimmer_figure",
+    "swimmer_selection",
     "waterfall_data",
     "waterfall_figure",
     "write_cohort_figures",

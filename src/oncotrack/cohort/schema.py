@@ -47,6 +47,7 @@ TIMEPOINTS: dict[str, pl.DataType | type[pl.DataType]] = {
     "USUBJID": pl.String,
     "ADT": pl.Date,
     "SUMDIAM": pl.Float64,
+    "BASE": pl.Float64,          # the baseline sum of diameters
     "PCHGBL": pl.Float64,        # % change from baseline, one decimal
     "NADIR": pl.Float64,
     "PCHGNAD": pl.Float64,

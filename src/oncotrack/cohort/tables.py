@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from oncotrack.assessment import TREATMENT_PROCEDURES, Options, _reference_date
+from oncotrack.assessment import TREATMENT_PROCEDURES, Options, reference_date
 from oncotrack.cohort.schema import (
     ABSENT,
     EQUIVOCAL,
@@ -33,6 +33,7 @@ from oncotrack.criteria.recist11 import measurement_mm
 from oncotrack.endpoints.survival import impute_death_date
 from oncotrack.model.case import Assessment, Case
 from oncotrack.model.dates import Precision
+from oncotrack.model.problems import Problem
 from oncotrack.model.vocabulary import (
     EventType,
     LesionRole,
@@ -89,7 +90,7 @@ def _measurement_rows(case: Case) -> dict[str, list[Any]]:
 
 
 def _subject_row(case: Case) -> dict[str, Any]:
-    reference, _, _ = _reference_date(case, Options())
+    reference, _, _ = reference_date(case, Options())
     alive = max(known_alive_dates(case), default=None)
     death: dt.date | None = None
     new_therapy: list[dt.date] = []
@@ -112,6 +113,27 @@ def _subject_row(case: Case) -> dict[str, Any]:
         # New therapy censors PFS from the reference date on: the first one on or after it.
         "NEWTHDT": min((d for d in new_therapy if d >= reference), default=None),
     }
+
+
+def cohort_limits(case: Case) -> list[Problem]:
+    """What in ``case`` the columnar derivation does not take into account, with its place.
+
+    The cohort tables carry imaging and the subject's dates; a progression recorded as an event
+    (clinical progression, which ends PFS in :func:`oncotrack.assess`) and tumour markers that
+    block a complete response (RECIST 1.1 §4.3.3) are not in them, so such a case would get a
+    different result from the cohort engine. It is refused instead: assess it on its own.
+    """
+    problems = [
+        Problem(("events", i, "type"), "a progression event (clinical progression) is not "
+                "carried by the cohort tables; assess this case with `oncotrack assess`")
+        for i, event in enumerate(case.events) if event.type is EventType.PROGRESSION]
+    problems += [
+        Problem(("assessments", i, "tumour_markers_normal"), "abnormal tumour markers (which "
+                "block a complete response) are not carried by the cohort tables; assess this "
+                "case with `oncotrack assess`")
+        for i, assessment in enumerate(case.assessments)
+        if assessment.tumour_markers_normal is False]
+    return problems
 
 
 def cases_to_frames(cases: Iterable[Case]) -> tuple[pl.DataFrame, pl.DataFrame]:

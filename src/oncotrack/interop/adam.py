@@ -89,6 +89,11 @@ VARIABLE_LABELS: dict[str, str] = {
     "TRT01A": "Actual Treatment for Period 01",
     "RSSEQ": "Sequence Number",
     "RSEVAL": "Evaluator",
+    "BASE": "Baseline Value",
+    "CHG": "Change from Baseline",
+    "PCHG": "Percent Change from Baseline",
+    "NADIR": "Nadir Value",
+    "PCHGNAD": "Percent Change from Nadir",
 }
 """ADaM IG labels of the variables ADRS and ADTTE usually carry (unknown columns get none)."""
 
@@ -125,9 +130,11 @@ def write_adam(
     labels: Mapping[str, str] | None = None,
     created: dt.datetime | None = None,
     study_oid: str | None = None,
+    adtr: pl.DataFrame | None = None,
 ) -> list[Path]:
-    """Write ``adrs.<ext>`` and ``adtte.<ext>`` into ``out_dir`` for each of ``formats``
-    (``csv``, ``parquet``, ``xpt``, ``json``) and return the files written, in that order.
+    """Write ``adrs.<ext>`` and ``adtte.<ext>`` (and ``adtr.<ext>`` when ``adtr`` is given) into
+    ``out_dir`` for each of ``formats`` (``csv``, ``parquet``, ``xpt``, ``json``) and return the
+    files written, in that order.
 
     ``labels`` adds or overrides variable labels (XPT and Dataset-JSON carry them). ``created``
     is Dataset-JSON's ``datasetJSONCreationDateTime`` (default: now, to the second; pass a fixed
@@ -137,6 +144,8 @@ def write_adam(
     wanted = _formats(formats)
     variable_labels = {**VARIABLE_LABELS, **(labels or {})}
     frames = {"ADRS": _normalise(adrs, "ADRS"), "ADTTE": _normalise(adtte, "ADTTE")}
+    if adtr is not None:
+        frames["ADTR"] = _normalise(adtr, "ADTR")
     when = (created or dt.datetime.now()).replace(microsecond=0)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -279,3 +279,34 @@ def _problem(detail: ErrorDetails, data: Any) -> Problem:
     if kind != "value_error" and scalar:
         message = f"{message}, got {json.dumps(given, default=str)}"
     return Problem(location, message)
+
+
+CASE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def load_case_folder(folder: str | Path) -> list[tuple[Path, Case]]:
+    """Every case file (``*.yaml``, ``*.yml``, ``*.json``) directly in ``folder``, by file name.
+
+    Raises :class:`CaseError` for the first file that cannot be read (naming that file, line
+    and field path), for a folder without case files, and for two files describing the same
+    patient id (naming both): a cohort counts each patient once.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise CaseError([Problem((), "not a folder; expected a folder of case files")], str(root))
+    files = sorted(p for p in root.iterdir()
+                   if p.is_file() and p.suffix.lower() in CASE_FILE_SUFFIXES)
+    if not files:
+        raise CaseError([Problem((), "no case files (*.yaml, *.yml, *.json) in this folder")],
+                        str(root))
+    cases: list[tuple[Path, Case]] = []
+    seen: dict[str, Path] = {}
+    for path in files:
+        case = load_case(path)
+        first = seen.setdefault(case.patient.id, path)
+        if first != path:
+            raise CaseError([Problem(("patient", "id"), f"patient {case.patient.id!r} is also in "
+                                     f"{first.name}; each patient must be in one file")],
+                            str(path))
+        cases.append((path, case))
+    return cases
