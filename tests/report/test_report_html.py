@@ -81,3 +81,13 @@ def test_report_command_bad_input(tmp_path: Path) -> None:
     a_file.write_text("x")
     run = runner.invoke(app, ["report", str(REFERENCE), "-o", str(a_file)])
     assert run.exit_code == 2
+
+
+def test_standalone_page_embeds_every_figure_and_links_no_file() -> None:
+    data = build_report_data(oncotrack.load_case(REFERENCE), source=REFERENCE.name)
+    page = report_html.standalone_html(data)
+    assert page.count('src="data:image/svg+xml;base64,') == 4
+    assert 'href="figures/' not in page
+    # the same tables as the written report
+    assert 'id="timepoints"' in page
+    assert 'id="endpoint-table"' in page

@@ -22,6 +22,7 @@ bar over the period they may fall in.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import multiprocessing
 import os
@@ -974,6 +975,25 @@ def write_figures(data: ReportData, out_dir: Path, dpi: int = 150) -> list[Figur
     return [files for files in results if files is not None]
 
 
+def figure_svg(name: str, data: ReportData) -> bytes | None:
+    """Figure ``name`` (one of :data:`FIGURE_NAMES`) as SVG bytes, drawn in memory; None when
+    the case has nothing to draw. For pages that embed or serve one figure (the web app)."""
+    fig = _BUILDERS[name](data)
+    if fig is None:
+        return None
+    buffer = io.BytesIO()
+    try:
+        with figure_style():
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        fig.clear()
+    return buffer.getvalue()
+
+
+def figure_title(name: str) -> str:
+    return _TITLES[name]
+
+
 _SHARED: ReportData | None = None
 
 
@@ -996,6 +1016,8 @@ __all__ = [
     "FIGURE_NAMES",
     "FigureFiles",
     "caption",
+    "figure_svg",
+    "figure_title",
     "lesion_figure",
     "liver_figure",
     "spider_figure",

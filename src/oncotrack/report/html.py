@@ -14,7 +14,14 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from oncotrack.report.data import ReportData
-from oncotrack.report.figures import FigureFiles, write_figures
+from oncotrack.report.figures import (
+    FIGURE_NAMES,
+    FigureFiles,
+    caption,
+    figure_svg,
+    figure_title,
+    write_figures,
+)
 from oncotrack.report.interactive import lesion_chart, liver_chart, plotly_javascript
 from oncotrack.scores.liver_panel import ProcedurePanel
 
@@ -70,33 +77,57 @@ def _illustrative_summary(records: list[str]) -> str:
         f"{name} ({count})" for name, count in groups.items()) + "."
 
 
-def render_html(data: ReportData, figures: list[FigureFiles]) -> str:
-    """The report page for ``data`` with ``figures`` embedded as SVG data URIs."""
+def report_context(data: ReportData) -> dict[str, Any]:
+    """What the report's section templates (``sections/*.html.j2``) need: the results and the
+    formatting helpers. The web app's patient page renders the same sections from it."""
     from oncotrack import __version__
 
     a = data.assessment
-    charts = [c for c in (lesion_chart(data), liver_chart(data)) if c]
-    embedded = [
-        {"name": f.name, "title": f.title, "caption": f.caption,
-         "data_uri": "data:image/svg+xml;base64,"
-         + base64.b64encode(f.svg.read_bytes()).decode("ascii")}
-        for f in figures
-    ]
     endpoints = [("Progression-free survival (PFS)", a.endpoints.pfs),
                  ("Time to progression (TTP)", a.endpoints.ttp),
                  ("Overall survival (OS)", a.endpoints.os),
                  (f"Duration of response (from the {a.endpoints.dor_basis})", a.endpoints.dor),
                  ("Time to response", a.endpoints.time_to_response)]
-    lesion_ids = list(a.baseline.targets) if a.baseline else []
+    return {
+        "data": data, "a": a, "version": __version__, "endpoints": endpoints,
+        "lesion_ids": list(a.baseline.targets) if a.baseline else [],
+        "illustrative_summary": _illustrative_summary(a.illustrative),
+        "fmt": _fmt, "pct": _pct, "code": _code, "lab": _lab, "panel_dates": _panel_dates,
+        "panel_illustrative": _panel_illustrative, "yes": lambda b: "yes" if b else "no",
+        "units": lambda c: (c.unit or "") if c.dose_known else "administrations",
+    }
+
+
+def render_html(data: ReportData, figures: list[FigureFiles]) -> str:
+    """The report page for ``data`` with ``figures`` embedded as SVG data URIs (their PNG, SVG
+    and PDF files linked beside the page)."""
+    embedded = [_embedded(f.name, f.title, f.caption, f.svg.read_bytes()) for f in figures]
+    return _render(data, embedded, figure_links=True)
+
+
+def standalone_html(data: ReportData) -> str:
+    """The report as one self-contained page with nothing beside it, for a download: the figures
+    are drawn as SVG in memory and embedded, and no figure file is linked."""
+    embedded = []
+    for name in FIGURE_NAMES:
+        svg = figure_svg(name, data)
+        if svg is not None:
+            embedded.append(_embedded(name, figure_title(name), caption(name, data), svg))
+    return _render(data, embedded, figure_links=False)
+
+
+def _embedded(name: str, title: str, caption_text: str, svg: bytes) -> dict[str, str]:
+    return {"name": name, "title": title, "caption": caption_text,
+            "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")}
+
+
+def _render(data: ReportData, figures: list[dict[str, str]], *, figure_links: bool) -> str:
+    charts = [c for c in (lesion_chart(data), liver_chart(data)) if c]
     template = _ENV.get_template("report.html.j2")
     return template.render(
-        data=data, a=a, version=__version__, charts=charts,
-        plotly_js=plotly_javascript() if charts else "", figures=embedded,
-        endpoints=endpoints, lesion_ids=lesion_ids,
-        illustrative_summary=_illustrative_summary(a.illustrative),
-        fmt=_fmt, pct=_pct, code=_code, lab=_lab, panel_dates=_panel_dates,
-        panel_illustrative=_panel_illustrative, yes=lambda b: "yes" if b else "no",
-        units=lambda c: (c.unit or "") if c.dose_known else "administrations",
+        **report_context(data), charts=charts,
+        plotly_js=plotly_javascript() if charts else "", figures=figures,
+        figure_links=figure_links,
     )
 
 
