@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.text import Text
 
+from oncotrack import cli_server
 from oncotrack.assessment import assess as run_assessment
 from oncotrack.calculator import CalculatorError, calculate
 from oncotrack.calculator import ctcae as ctcae_calc
@@ -555,6 +556,9 @@ def cohort_figures(
           "(responders first, then the longest follow-up)")
     for path in written:
         print(path)
+
+
+cli_server.register(app)
 
 
 def main() -> None:

@@ -112,7 +112,7 @@ def parse_case(text: str, source: str = "<case>") -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as error:
-        problems = [_problem(detail, data) for detail in error.errors()]
+        problems = validation_problems(error, data)
         raise CaseError([_with_line(p, root) for p in problems], source) from None
     problems = check_case(case)
     if problems:
@@ -254,6 +254,12 @@ def _clean_location(location: tuple[Any, ...], data: Any) -> Location:
 
 _UNION_TAGS = {"surgery", "radiotherapy", "tace", "ablation", "biopsy", "other", "float",
                "str", "int", "bool", "none"}
+
+
+def validation_problems(error: ValidationError, data: Any) -> list[Problem]:
+    """pydantic's errors for ``data`` as problems a clinician can act on, each naming its field
+    path in ``data`` (the case-file messages, for any part of a case)."""
+    return [_problem(detail, data) for detail in error.errors()]
 
 
 def _problem(detail: ErrorDetails, data: Any) -> Problem:

@@ -1,0 +1,1 @@
+"""Alembic migrations of the oncotrack database (run by ``oncotrack db upgrade``)."""
