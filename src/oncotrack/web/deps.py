@@ -129,12 +129,15 @@ def _role_check(role: str, source: Callable[[Request], UserRow]) -> Callable[...
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
 
-    def check(user: Annotated[UserRow, Depends(source)]) -> UserRow:
+    def check(user: UserRow) -> UserRow:
         if not has_role(user, role):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"this needs the {role} role (you are {user.role})")
         return user
 
+    # A real annotation object, not the string postponed evaluation would leave: FastAPI could
+    # not resolve ``source``, a closure variable, from a string.
+    check.__annotations__ = {"user": Annotated[UserRow, Depends(source)], "return": UserRow}
     return check
 
 

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from oncotrack.web.api import auth
+from oncotrack.web.api import auth, cohorts, patients, users
 
 router = APIRouter(prefix="/api/v1")
-router.include_router(auth.router)
+for module in (auth, patients, cohorts, users):
+    router.include_router(module.router)
