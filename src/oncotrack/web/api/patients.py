@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
@@ -194,7 +192,7 @@ def _report_cache(request: Request) -> RevisionCache[str]:
 
 def _render_report(db: DbSession, patient_id: int) -> str:
     from oncotrack.report.data import build_report_data
-    from oncotrack.report.html import write_report
+    from oncotrack.report.html import standalone_html
 
     case = repo.load_case(db, patient_id)
     try:
@@ -202,9 +200,7 @@ def _render_report(db: DbSession, patient_id: int) -> str:
     except CaseError as error:
         raise InvalidRecord([{"loc": list(p.location), "msg": p.message, "scope": "case"}
                              for p in error.problems]) from None
-    with tempfile.TemporaryDirectory(prefix="oncotrack-report-") as folder:
-        files = write_report(data, Path(folder))
-        return files.html.read_text(encoding="utf-8")
+    return standalone_html(data)
 
 
 @router.get("/patients/{patient_id}/audit", response_model=list[AuditOut])
