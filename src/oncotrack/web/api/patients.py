@@ -14,7 +14,7 @@ from oncotrack.interop.casefile import parse_case
 from oncotrack.model.problems import CaseError
 from oncotrack.store import repository as repo
 from oncotrack.store.errors import InvalidRecord, NotFound
-from oncotrack.store.models import RECORD_KINDS, RecordRow
+from oncotrack.store.models import RECORD_KINDS, PatientRow, RecordRow
 from oncotrack.web.api.schemas import (
     AuditOut,
     Conflict409,
@@ -207,8 +207,9 @@ def _render_report(db: DbSession, patient_id: int) -> str:
 def audit(patient_id: int, db: DbSession, _user: Viewer,
           limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[Any]:
     """Every change to the patient and its records, newest first: who, when, old and new
-    values, and the reason given."""
-    repo.get_patient(db, patient_id)
+    values, and the reason given. Kept, and shown, after the patient is deleted."""
+    if db.get(PatientRow, patient_id) is None:
+        raise NotFound(f"patient {patient_id}")
     return list(repo.audit_trail(db, patient_id, limit))
 
 
