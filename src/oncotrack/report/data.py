@@ -33,7 +33,11 @@ class ReportData:
 
 def build_report_data(case: Case, source: str = "", **options: Any) -> ReportData:
     """Assess ``case`` (``options`` as for :func:`oncotrack.assess`) and gather the views."""
-    assessment = assess(case, **options)
+    return gather_report_data(case, assess(case, **options), source)
+
+
+def gather_report_data(case: Case, assessment: AssessmentResult, source: str = "") -> ReportData:
+    """The views beside an assessment already made (e.g. cached by the web app)."""
     window = int(assessment.parameters["lab_window_days"])
     return ReportData(
         case=case,
