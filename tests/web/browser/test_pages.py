@@ -13,9 +13,19 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser.conftest import LOOPBACK, Server, Session, open_session, sign_in
+from oncotrack.cohort.synth import synthesize, write_sdtm
+from tests.web.browser.conftest import (
+    LOOPBACK,
+    ROOT,
+    SCREENSHOTS,
+    Server,
+    Session,
+    open_session,
+    sign_in,
+)
 
 LABEL = "WEB-001"
+REFERENCE = ROOT / "examples" / "lms-deb-tace-anlotinib.yaml"
 
 
 def assert_loopback(session: Session) -> None:
@@ -196,3 +206,47 @@ def test_viewer_sees_no_edit_control_and_cannot_post(browser: Browser, server: S
         assert_loopback(viewer)
     finally:
         viewer.context.close()
+
+
+def test_reference_case_imported_and_printed(editor: Session, server: Server) -> None:
+    page = editor.page
+    page.goto(server.url + "/patients")
+    page.get_by_role("link", name="Import a case file").click()
+    page.get_by_label("Case file (.yaml, .yml or .json)").set_input_files(str(REFERENCE))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r".*/patients/\d+\?saved=1"))
+    expect(page.locator("#timepoints tbody tr:not(.why)")).to_have_count(9)
+    expect(page.locator("#endpoint-table")).to_contain_text("883")
+    expect(page.locator("#warnings")).to_contain_text("organ")
+    page.wait_for_selector("#chart-liver .main-svg")
+    editor.shot("07-reference-case", full_page=False)
+    editor.shot("08-reference-case-full")
+    page.emulate_media(media="print")
+    assert page.locator("#records").is_hidden()
+    assert page.locator("#timepoints").is_visible()
+    pdf = page.pdf(format="A4", print_background=True)
+    page.emulate_media(media="screen")
+    assert pdf.startswith(b"%PDF")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "reference-case-print.pdf").write_bytes(pdf)
+    assert_loopback(editor)
+
+
+def test_cohort_upload_shows_endpoints_and_curves(editor: Session, server: Server,
+                                                  tmp_path_factory: pytest.TempPathFactory
+                                                  ) -> None:
+    folder = tmp_path_factory.mktemp("cohort")
+    files = {p.stem: p for p in write_sdtm(synthesize(80, seed=5), folder)}
+    page = editor.page
+    page.goto(server.url + "/cohorts")
+    page.get_by_label("Name").fill("Synthetic, 80 patients")
+    for label, table in (("TU", "tu"), ("TR", "tr"), ("RS", "rs"), ("Subjects", "adsl")):
+        page.get_by_label(label, exact=False).first.set_input_files(str(files[table]))
+    page.get_by_role("button", name="Upload and derive").click()
+    page.wait_for_url(re.compile(r".*/cohorts/\d+$"))
+    expect(page.locator("#cohort-endpoints")).to_contain_text("OS")
+    page.get_by_label("Compare by").select_option("ARM")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_function("() => document.querySelector('#km').naturalWidth > 300")
+    editor.shot("09-cohort")
+    assert_loopback(editor)
