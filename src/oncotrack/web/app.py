@@ -56,6 +56,7 @@ def create_app(database_url: str | None = None, *, secure_cookies: bool | None =
     install_docs(app)
     app.include_router(api_router)
     app.include_router(pages.router)
+    app.state.render_error = pages.render_error  # refusals outside a form, in the pages' layout
 
     @app.middleware("http")
     async def csrf_cookie(request: Request,

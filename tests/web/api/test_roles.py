@@ -19,6 +19,8 @@ PUBLIC_PAGES = re.compile(r"^/(login|logout|docs|static/.*|favicon\.ico)$")
 """Pages open without a session: sign-in, assets and the API docs (no patient data)."""
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 SIGN_IN_OUT = {"/api/v1/auth/login", "/api/v1/auth/logout", "/login", "/logout"}
+EDIT_FORMS = re.compile(r"^/(?!api/).*/(new|edit|delete|import)$")
+"""Pages that are forms for a change: an editor's, so a viewer is refused them too (403)."""
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -88,7 +90,7 @@ def test_a_viewer_reads_but_never_writes(app: FastAPI, ids: dict[str, Any]) -> N
             continue
         url = _url(path, ids)
         response = _send(client, method, url)
-        if method in UNSAFE or path.startswith("/api/v1/users"):
+        if method in UNSAFE or path.startswith("/api/v1/users") or EDIT_FORMS.match(path):
             assert response.status_code == 403, (method, path, response.status_code)
         else:
             assert response.status_code not in (401, 403), (method, path, response.status_code)

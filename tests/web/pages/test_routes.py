@@ -127,7 +127,9 @@ def test_reference_case_page_shows_the_results_with_their_reasoning(app: FastAPI
     timeline = client.get(f"{patient}/figures/timeline.svg")
     assert timeline.status_code == 200
     assert timeline.text.lstrip().startswith(("<?xml", "<svg"))
-    assert client.get(f"{patient}/figures/nope.svg").status_code == 404
+    missing = client.get(f"{patient}/figures/nope.svg")
+    assert missing.status_code == 404
+    assert "<h1>Not found</h1>" in missing.text  # the pages' own error page
 
 
 def test_import_errors_name_the_line_and_path(app: FastAPI) -> None:

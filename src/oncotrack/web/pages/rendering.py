@@ -34,12 +34,17 @@ def can_edit(request: Request) -> bool:
     return user is not None and has_role(user, "editor")
 
 
-def render(request: Request, template: str, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
-    """``template`` with what every page needs: the user, the CSRF token, the role."""
+def render(request: Request, template: str, status_code: int = 200, *,
+           detached: bool = False, **context: Any) -> HTMLResponse:
+    """``template`` with what every page needs: the user, the CSRF token, the role.
+
+    ``detached``: the request's transaction is already over (an error page drawn by an exception
+    handler after the rollback), so the session's rows cannot be read: the page shows no user.
+    """
+    user = None if detached else signed_in(request)
     page = ENV.get_template(template).render(
-        request=request, user=signed_in(request), csrf_token=csrf_token(request),
-        can_edit=can_edit(request), app_version=__version__, **context)
+        request=request, user=user, csrf_token="" if detached else csrf_token(request),
+        can_edit=False if detached else can_edit(request), app_version=__version__, **context)
     return HTMLResponse(page, status_code=status_code,
                         headers={"Cache-Control": "no-store"})
 
@@ -50,6 +55,6 @@ _TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Confl
 
 def render_error(request: Request, status_code: int, body: dict[str, Any]) -> HTMLResponse:
     """The error page (installed as ``app.state.render_error`` for refusals outside a form)."""
-    return render(request, "error.html", status_code, status=status_code,
+    return render(request, "error.html", status_code, detached=True, status=status_code,
                   title=_TITLES.get(status_code, "Error"), detail=str(body.get("detail", "")),
                   errors=body.get("errors") or [])

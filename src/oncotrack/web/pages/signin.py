@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from oncotrack.web.auth import TooManyAttempts, authenticate, client_ip, login, logout, settings_of
-from oncotrack.web.pages.access import Db
+from oncotrack.web.pages.access import Db, Viewer
 from oncotrack.web.pages.rendering import render, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -54,5 +54,5 @@ def logout_submit(request: Request, _db: Db) -> Response:
 
 
 @router.get("/")
-def home() -> Response:
+def home(_user: Viewer) -> Response:
     return RedirectResponse("/patients", status_code=303)
