@@ -37,6 +37,12 @@ def assert_loopback(session: Session) -> None:
     assert session.errors == [], f"JavaScript errors: {session.errors}"
 
 
+def wait_for_timeline(page: Page) -> None:
+    """The timeline figure is drawn when asked for: wait until it is there."""
+    page.wait_for_function(
+        "() => document.querySelector('#course figure img').naturalWidth > 300")
+
+
 def add_lesion(page: Page, lesion_id: str, organ: str) -> None:
     page.get_by_role("link", name="Add lesion").click()
     page.get_by_label("Lesion id").fill(lesion_id)
@@ -97,10 +103,7 @@ def test_response_computed_with_its_reasoning(editor: Session, patient_url: str)
     expect(page.locator("#bor")).to_contain_text("PR")
     expect(page.locator("#endpoint-table")).to_contain_text("Progression-free survival")
     page.wait_for_selector("#chart-lesions .main-svg")
-    page.locator("#course figure img").scroll_into_view_if_needed()  # it loads lazily
-    page.wait_for_function(
-        "() => document.querySelector('#course figure img').naturalWidth > 300")
-    page.evaluate("window.scrollTo(0, 0)")
+    wait_for_timeline(page)
     editor.shot("02-patient-page")
     assert_loopback(editor)
 
@@ -193,6 +196,7 @@ def test_viewer_sees_no_edit_control_and_cannot_post(browser: Browser, server: S
         page = viewer.page
         page.goto(patient_url)
         expect(page.locator("#timepoints")).to_be_visible()
+        wait_for_timeline(page)
         for name in ("Edit", "Delete", "Add imaging assessment", "Edit patient"):
             expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
         expect(page.get_by_role("link", name="New patient")).to_have_count(0)
@@ -214,11 +218,12 @@ def test_reference_case_imported_and_printed(editor: Session, server: Server) ->
     page.get_by_role("link", name="Import a case file").click()
     page.get_by_label("Case file (.yaml, .yml or .json)").set_input_files(str(REFERENCE))
     page.get_by_role("button", name="Import").click()
-    page.wait_for_url(re.compile(r".*/patients/\d+\?saved=1"))
+    page.wait_for_url(re.compile(r".*/patients/\d+\?saved=imported"))
     expect(page.locator("#timepoints tbody tr:not(.why)")).to_have_count(9)
     expect(page.locator("#endpoint-table")).to_contain_text("883")
     expect(page.locator("#warnings")).to_contain_text("organ")
     page.wait_for_selector("#chart-liver .main-svg")
+    wait_for_timeline(page)
     editor.shot("07-reference-case", full_page=False)
     editor.shot("08-reference-case-full")
     page.emulate_media(media="print")
@@ -249,4 +254,25 @@ def test_cohort_upload_shows_endpoints_and_curves(editor: Session, server: Serve
     page.get_by_role("button", name="Show").click()
     page.wait_for_function("() => document.querySelector('#km').naturalWidth > 300")
     editor.shot("09-cohort")
+    assert_loopback(editor)
+
+
+def test_procedure_form_shows_the_fields_of_its_type(editor: Session, patient_url: str) -> None:
+    page = editor.page
+    page.goto(patient_url)
+    page.get_by_role("link", name="Add procedure").click()
+    expect(page.get_by_label("TACE variant")).to_be_visible()
+    expect(page.get_by_label("Margin")).to_be_hidden()
+    expect(page.get_by_label("Embolization performed (unticked: arteriography only)")
+           ).to_be_checked()  # the model's default
+    page.get_by_label("Date").fill("2024-01-20")
+    page.get_by_label("Name").fill("DEB-TACE 1")
+    page.get_by_label("TACE variant").select_option("deb")
+    page.get_by_role("button", name="Add procedure").click()
+    expect(page.locator("#records-procedures")).to_contain_text("DEB-TACE 1; deb TACE")
+    expect(page.locator("#treatment")).to_contain_text("TACE sessions: 1 (1 with embolization)")
+    page.get_by_role("link", name="Add procedure").click()
+    page.get_by_label("Type").select_option("surgery")
+    expect(page.get_by_label("Margin")).to_be_visible()
+    expect(page.get_by_label("TACE variant")).to_be_hidden()
     assert_loopback(editor)

@@ -48,7 +48,7 @@ def test_round_trip_keeps_fields_the_form_does_not_show() -> None:
               "viable": {"T1": 20.0}, "illustrative": True, "notes": "from the paper"}
     spec = SPECS["assessments"]
     form = values_from_payload(spec, stored)
-    assert form["target.T1"] == "40.0"
+    assert form["target.T1"] == "40"
     assert form["illustrative"] == "on"
     form["target.T1"] = "38"
     payload = payload_from_form(spec, form, stored, LESIONS)
@@ -110,3 +110,8 @@ def test_patient_form_paths() -> None:
     placed = map_errors([{"loc": ["patient", "age"], "msg": "too old"}],
                         [f.name for f in spec.fields])
     assert placed.by_field == {"patient.age": ["too old"]}
+
+
+def test_a_new_form_starts_from_the_models_defaults() -> None:
+    assert values_from_payload(SPECS["procedures"], {}) == {"embolization_performed": "on"}
+    assert values_from_payload(SPECS["labs"], {}) == {}

@@ -331,6 +331,13 @@ def _get(payload: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _plain(value: Any) -> str:
+    """A stored value as a person types it: 34.0 mm is shown as 34."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def values_from_payload(spec: FormSpec, payload: Mapping[str, Any]) -> dict[str, str]:
     """The form's input values (as the browser would send them) for a stored payload."""
     values: dict[str, str] = {}
@@ -347,17 +354,17 @@ def values_from_payload(spec: FormSpec, payload: Mapping[str, Any]) -> dict[str,
         elif isinstance(value, list):
             values[spec_field.name] = ", ".join(str(v) for v in value)
         else:
-            values[spec_field.name] = str(value)
+            values[spec_field.name] = _plain(value)
     if spec.kind == "assessments":
         for lesion_id, measurement in (payload.get("target") or {}).items():
-            values[f"target.{lesion_id}"] = str(measurement)
+            values[f"target.{lesion_id}"] = _plain(measurement)
         for lesion_id, status in (payload.get("non_target") or {}).items():
             values[f"non_target.{lesion_id}"] = str(status)
         for index, item in enumerate(payload.get("new_lesions") or []):
             prefix = f"new_lesions.{index}."
             values[prefix + "organ"] = str(item.get("organ", ""))
             if item.get("size_mm") is not None:
-                values[prefix + "size_mm"] = str(item["size_mm"])
+                values[prefix + "size_mm"] = _plain(item["size_mm"])
             if item.get("unequivocal") is False:
                 values[prefix + "equivocal"] = "on"
             if item.get("id"):

@@ -92,7 +92,7 @@ def patient_page(request: Request, patient_id: int, _user: Viewer, db: Db,
         problems=[p.describe() for p in found.error.problems] if found.error else [],
         records=views.record_groups(rows), audit=audit, charts=charts,
         timeline_caption=caption("timeline", data) if data else "",
-        message={"1": "Saved.", "deleted": "Deleted."}.get(saved), **context)
+        message={"1": "Saved.", "deleted": "Deleted.", "imported": "Imported."}.get(saved), **context)
 
 
 @router.get("/patients/{patient_id:int}/figures/{name}.svg")
@@ -248,6 +248,6 @@ async def import_submit(request: Request, file: Annotated[UploadFile, File()], u
         problems = [str(error)] if isinstance(error, Conflict) else [
             f"{name}: {e}" for e in map_errors(error.errors, []).general]
     else:
-        return RedirectResponse(f"/patients/{row.id}?saved=1", status_code=303)
+        return RedirectResponse(f"/patients/{row.id}?saved=imported", status_code=303)
     return render(request, "import.html", 422, errors=problems, replace=replace is not None,
                   reason=reason)

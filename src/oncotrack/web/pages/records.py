@@ -61,8 +61,8 @@ def _lesions(db: Session, patient_id: int) -> list[dict[str, Any]]:
 
 
 def _new_lesion_rows(values: dict[str, str]) -> int:
-    used = {int(k.split(".")[1]) for k in values
-            if k.startswith("new_lesions.") and k.split(".")[1].isdigit()}
+    used = {int(k.split(".")[1]) for k, v in values.items()
+            if k.startswith("new_lesions.") and k.split(".")[1].isdigit() and v.strip()}
     return (max(used) + 1 if used else 0) + BLANK_NEW_LESION_ROWS
 
 
@@ -107,7 +107,9 @@ def _mapped(error: InvalidRecord, kind: str, lesions: list[dict[str, Any]],
 def new_record_form(request: Request, patient_id: int, kind: str, _user: Editor,
                     db: Db) -> Response:
     patient = repo.get_patient(db, patient_id)
-    return _form_page(request, db, patient, _kind(kind), values={})
+    # the model's defaults (a TACE is embolized unless unticked)
+    return _form_page(request, db, patient, _kind(kind),
+                      values=values_from_payload(SPECS[kind], {}))
 
 
 @router.post("/patients/{patient_id:int}/{kind}/new")
@@ -159,7 +161,7 @@ async def edit_record_submit(request: Request, patient_id: int, kind: str, recor
                           errors=_mapped(error, kind, lesions, form), status_code=422)
     except VersionConflict as error:
         db.rollback()
-        context = conflict_context(error, payload)
+        context = conflict_context(error, payload, kind)
         # the form now carries the stored version: saving again replaces it, knowingly
         return _form_page(request, db, patient, kind, record=row, values=form,
                           version=context.version, conflict=context, status_code=409)
@@ -208,6 +210,6 @@ async def delete_record_submit(request: Request, patient_id: int, kind: str, rec
         db.rollback()
         return _delete_page(request, patient, _record(db, patient_id, kind, record_id),
                             reason=reason, status_code=409,
-                            conflict=conflict_context(error, None))
+                            conflict=conflict_context(error, None, kind))
     return RedirectResponse(f"/patients/{patient_id}?saved=deleted#records-{kind}",
                             status_code=303)

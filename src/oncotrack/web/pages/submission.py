@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from oncotrack.store.errors import InvalidRecord, VersionConflict
+from oncotrack.store.validation import normalise_patient, normalise_record
 from oncotrack.web.pages.forms import (
     DATE_PATTERN,
     MEASUREMENT_WORDS,
@@ -35,12 +36,24 @@ class ConflictView:
     gone: bool
 
 
-def conflict_context(error: VersionConflict, mine: Mapping[str, Any] | None) -> ConflictView:
-    """The stored record beside what the user submitted (``mine``; None for a delete)."""
+def _as_stored(kind: str | None, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``payload`` as the store would keep it (defaults filled in), so that the comparison
+    shows real differences only; as typed when it does not validate."""
+    try:
+        return normalise_patient(dict(payload)) if kind is None else normalise_record(
+            kind, dict(payload))
+    except InvalidRecord:
+        return payload
+
+
+def conflict_context(error: VersionConflict, mine: Mapping[str, Any] | None,
+                     kind: str | None = None) -> ConflictView:
+    """The stored record beside what the user submitted (``mine``; None for a delete).
+    ``kind``: the record kind (None: the patient's own payload)."""
     current = error.current or {}
     stored = current.get("payload")
     version = current.get("version")
-    rows = compare(stored, mine) if mine is not None else compare(stored, stored or {})
+    rows = compare(stored, _as_stored(kind, mine) if mine is not None else stored or {})
     return ConflictView(
         detail=f"You edited version {error.expected}; the stored version is now "
         f"{version if version is not None else 'deleted'}.",
