@@ -34,6 +34,8 @@ from oncotrack.web.pages.submission import (
 
 router = APIRouter(include_in_schema=False)
 PATIENT = SPECS["patients"]
+SAVED = {"1": "Saved.", "deleted": "Deleted.", "imported": "Imported."}
+"""The notice after a change (the page is reached by a redirect: ``?saved=...``)."""
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ def patient_page(request: Request, patient_id: int, _user: Viewer, db: Db,
         problems=[p.describe() for p in found.error.problems] if found.error else [],
         records=views.record_groups(rows), audit=audit, charts=charts,
         timeline_caption=caption("timeline", data) if data else "",
-        message={"1": "Saved.", "deleted": "Deleted.", "imported": "Imported."}.get(saved), **context)
+        message=SAVED.get(saved), **context)
 
 
 @router.get("/patients/{patient_id:int}/figures/{name}.svg")
