@@ -4,6 +4,7 @@ the API's GET routes, which the page links to: same session cookie, one implemen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -50,13 +51,15 @@ def patient_list(request: Request, _user: Viewer, db: Db, q: str = "") -> Respon
 # --- the patient page ---------------------------------------------------------------------------
 
 
-def _page_cache(request: Request) -> RevisionCache[ReportData]:
-    """Report views per case revision, beside the app's assessment cache (never stale: a
-    change raises the revision)."""
+def _page_cache(request: Request) -> RevisionCache[Any]:
+    """What the patient page derives from a case (report views, charts, figures), per case
+    revision, beside the app's assessment cache: never stale, as a change raises the revision.
+    The charts and figures take most of a page's time (plotly and matplotlib), so they are made
+    once per change, not once per view."""
     state = request.app.state
-    cache: RevisionCache[ReportData] | None = getattr(state, "page_cache", None)
+    cache: RevisionCache[Any] | None = getattr(state, "page_cache", None)
     if cache is None:
-        cache = RevisionCache[ReportData](size=64)
+        cache = RevisionCache[Any](size=256)
         state.page_cache = cache
     return cache
 
@@ -72,10 +75,15 @@ def _report_data(request: Request, db: Session, patient: PatientRow) -> tuple[
     if found.result is None:
         return None, found
     result = found.result
-    data = _page_cache(request).get(
+    data: ReportData = _page_cache(request).get(
         (patient.id, found.revision, "report"),
         lambda: gather_report_data(found.case, result, source=f"patient {patient.label}"))
     return data, found
+
+
+def _derived(request: Request, patient_id: int, revision: int, what: str,
+             make: Callable[[], Any]) -> Any:
+    return _page_cache(request).get((patient_id, revision, what), make)
 
 
 @router.get("/patients/{patient_id:int}")
@@ -87,7 +95,8 @@ def patient_page(request: Request, patient_id: int, _user: Viewer, db: Db,
             for r in repo.list_records(db, patient_id, kind)]
     audit = [views.audit_view(row, {}) for row in repo.audit_trail(db, patient_id)]
     context: dict[str, Any] = report_context(data) if data is not None else {"a": None}
-    charts = [c for c in (lesion_chart(data), liver_chart(data)) if c] if data else []
+    charts = _derived(request, patient_id, found.revision, "charts", lambda: [
+        c for c in (lesion_chart(data), liver_chart(data)) if c]) if data else []
     return render(
         request, "patient.html", patient=patient, payload=patient.payload,
         info=patient.payload.get("patient", {}), result=found.result,
@@ -102,8 +111,9 @@ def patient_figure(request: Request, patient_id: int, name: str, _user: Viewer,
                    db: Db) -> Response:
     if name not in FIGURE_NAMES:
         raise NotFound(f"figure {name!r}")
-    data, _ = _report_data(request, db, repo.get_patient(db, patient_id))
-    svg = figure_svg(name, data) if data is not None else None
+    data, found = _report_data(request, db, repo.get_patient(db, patient_id))
+    svg = None if data is None else _derived(request, patient_id, found.revision,
+                                             f"figure:{name}", lambda: figure_svg(name, data))
     if svg is None:
         raise NotFound(f"figure {name!r} of patient {patient_id} (nothing to draw yet)")
     return Response(svg, media_type="image/svg+xml",
