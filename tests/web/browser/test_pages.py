@@ -227,6 +227,7 @@ def test_reference_case_imported_and_printed(editor: Session, server: Server) ->
     editor.shot("07-reference-case", full_page=False)
     editor.shot("08-reference-case-full")
     page.emulate_media(media="print")
+    editor.shot("10-reference-case-print-media")
     assert page.locator("#records").is_hidden()
     assert page.locator("#timepoints").is_visible()
     pdf = page.pdf(format="A4", print_background=True)
