@@ -235,6 +235,13 @@ def test_reference_case_imported_and_printed(editor: Session, server: Server) ->
     assert pdf.startswith(b"%PDF")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "reference-case-print.pdf").write_bytes(pdf)
+    page.goto(server.url + "/patients")
+    page.get_by_label("Search by identifier").fill("ref")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("#patient-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("LMS-REF-001")
+    editor.shot("11-patient-search", full_page=False)
     assert_loopback(editor)
 
 
