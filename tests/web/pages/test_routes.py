@@ -184,3 +184,52 @@ def test_cohort_upload_endpoints_and_curve(app: FastAPI, tmp_path: Path) -> None
     missing = client.post("/cohorts", data={"csrf_token": token, "name": "no files"})
     assert missing.status_code == 422
     assert "required" in missing.text
+
+
+def _version_of(client: TestClient, path: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', client.get(path).text)
+    assert found, path
+    return found.group(1)
+
+
+def test_stale_delete_and_stale_patient_edit_get_409(app: FastAPI) -> None:
+    client, token = sign_in(app, "editor")
+    patient = import_reference(client, token)
+    lab = re.search(r'href="(/patients/\d+/labs/\d+)/edit"', client.get(patient).text)
+    assert lab
+    base = lab.group(1)
+    stale = _version_of(client, base + "/delete")
+    form = client.get(base + "/edit").text
+    values = dict(re.findall(r'<input[^>]*name="([^"]+)" value="([^"]*)"', form))
+    values.update({"csrf_token": token, "value": "31", "reason": "recalibrated"})
+    assert client.post(base + "/edit", data=values, follow_redirects=False).status_code == 303
+    refused = client.post(base + "/delete", data={"csrf_token": token, "version": stale,
+                                                  "reason": "duplicate"})
+    assert refused.status_code == 409
+    assert "changed this lab value meanwhile" in refused.text
+    assert 'name="version" value="2"' in refused.text  # the delete form now carries the new one
+    assert re.search(r'id="record-\d+"', client.get(patient).text)
+    old = _version_of(client, patient + "/edit")
+    first = client.post(patient + "/edit", data={"csrf_token": token, "version": old,
+                                                 "patient.id": "LMS-REF-001", "patient.age": "70",
+                                                 "reason": "age at referral"},
+                        follow_redirects=False)
+    assert first.status_code == 303
+    second = client.post(patient + "/edit", data={"csrf_token": token, "version": old,
+                                                  "patient.id": "LMS-REF-001",
+                                                  "patient.age": "68", "reason": "other"})
+    assert second.status_code == 409
+    assert 'value="68"' in second.text  # the input is kept
+    assert "patient.age" in second.text
+
+
+def test_static_assets_are_local_and_listed(app: FastAPI) -> None:
+    client = TestClient(app)
+    plotly = client.get("/static/plotly.min.js")
+    assert plotly.status_code == 200
+    assert plotly.headers["content-type"].startswith("text/javascript")
+    assert len(plotly.content) > 1_000_000
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/static/report.css").text.startswith(":root")
+    assert client.get("/static/secrets.txt").status_code == 404
+    assert client.get("/static/..%2Fpages%2F__init__.py").status_code == 404

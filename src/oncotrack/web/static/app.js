@@ -73,6 +73,9 @@
       row.querySelector("input").focus();
     });
   });
+  // a form the server sent back with errors: start at the first field to correct
+  const invalid = document.querySelector("form [aria-invalid=true]");
+  if (invalid) invalid.focus();
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
