@@ -34,16 +34,19 @@ def _audit(**values: Any) -> Any:
 def test_audit_rows_say_who_what_and_why() -> None:
     row = audit_view(_audit(old={"date": "2024-03-15", "target": {"T1": 30}},
                             new={"date": "2024-03-15", "target": {"T1": 34}},
-                            reason="typo"), {})
+                            reason="typo"))
     assert row.at == "2026-01-02 03:04"
     assert row.what == "imaging assessment 2024-03-15 (#7)"
     assert [(c.path, c.old, c.new) for c in row.changes] == [("target.T1", "30", "34")]
     assert row.reason == "typo"
     created = audit_view(_audit(action="create", kind="labs",
                                 new={"date": "2024-01-01", "analyte": "ALT", "value": 40.0,
-                                     "unit": "U/L"}), {})
+                                     "unit": "U/L"}))
     assert created.note == "ALT 40 U/L"
-    deleted = audit_view(_audit(action="delete", old={"date": "2024-01-01"}), {})
+    patient = audit_view(_audit(action="create", entity="patient", kind=None,
+                                new={"patient": {"id": "P-1", "sex": "female", "age": 58}}))
+    assert (patient.what, patient.note) == ("patient", "P-1; female; 58 years")
+    deleted = audit_view(_audit(action="delete", old={"date": "2024-01-01"}))
     assert deleted.note == "soft-deleted"
 
 

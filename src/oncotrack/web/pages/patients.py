@@ -93,7 +93,7 @@ def patient_page(request: Request, patient_id: int, _user: Viewer, db: Db,
     data, found = _report_data(request, db, patient)
     rows = [r for kind in SPECS if kind != "patients"
             for r in repo.list_records(db, patient_id, kind)]
-    audit = [views.audit_view(row, {}) for row in repo.audit_trail(db, patient_id)]
+    audit = [views.audit_view(row) for row in repo.audit_trail(db, patient_id)]
     context: dict[str, Any] = report_context(data) if data is not None else {"a": None}
     charts = _derived(request, patient_id, found.revision, "charts", lambda: [
         c for c in (lesion_chart(data), liver_chart(data)) if c]) if data else []

@@ -166,8 +166,8 @@ def changes(old: Any, new: Any) -> list[Change]:
     return out
 
 
-def audit_view(row: AuditRow, titles: Mapping[int, str]) -> AuditView:
-    """One audit row for the patient page. ``titles``: record id -> what it is (for 'what')."""
+def audit_view(row: AuditRow) -> AuditView:
+    """One audit row for the patient page."""
     noun = SPECS[row.kind].title if row.kind in SPECS else (row.entity or "")
     if row.entity == "record":
         payload = row.new if isinstance(row.new, Mapping) else row.old
@@ -182,6 +182,10 @@ def audit_view(row: AuditRow, titles: Mapping[int, str]) -> AuditView:
         note = "no value changed" if not found else ""
     elif row.action == "create" and row.entity == "record" and isinstance(row.new, Mapping):
         note = record_summary(row.kind or "", row.new)
+    elif row.action == "create" and isinstance(row.new, Mapping):
+        patient = row.new.get("patient") or {}
+        note = _join([patient.get("id"), patient.get("sex"),
+                      f"{patient['age']} years" if patient.get("age") is not None else None])
     elif row.action == "delete":
         note = "soft-deleted"
     elif row.action == "import" and isinstance(row.new, Mapping):
