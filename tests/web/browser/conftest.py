@@ -108,10 +108,12 @@ def open_session(browser: Browser, width: int = 1280) -> Session:
     return session
 
 
-def sign_in(session: Session, server: Server, role: str) -> None:
+def sign_in(session: Session, server: Server, role: str, shot: str | None = None) -> None:
     page = session.page
     page.goto(server.url + "/patients")
     assert "/login" in page.url  # no patient data without a session
+    if shot:
+        session.shot(shot, full_page=False)
     page.get_by_label("User name").fill(role)
     page.get_by_label("Password").fill(PASSWORDS[role])
     page.get_by_role("button", name="Sign in").click()

@@ -66,7 +66,7 @@ def add_scan(page: Page, date: str, values: dict[str, str], baseline: bool = Fal
 @pytest.fixture(scope="module")
 def editor(browser: Browser, server: Server) -> Iterator[Session]:
     session = open_session(browser)
-    sign_in(session, server, "editor")
+    sign_in(session, server, "editor", shot="00-sign-in")
     yield session
     session.context.close()
 
