@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from oncotrack.store import cohorts as store
 from oncotrack.store.errors import InvalidRecord
-from oncotrack.web.api.schemas import CohortBrief, CohortOut, Error, InvalidBody
+from oncotrack.web.api.schemas import CohortBrief, CohortOut, Error, Id, InvalidBody
 from oncotrack.web.deps import DbSession, Editor, Viewer
 
 router = APIRouter(tags=["cohorts"], responses={
@@ -55,14 +55,14 @@ def list_cohorts(db: DbSession, _user: Viewer) -> Any:
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortOut)
-def get_cohort(cohort_id: int, db: DbSession, _user: Viewer) -> Any:
+def get_cohort(cohort_id: Id, db: DbSession, _user: Viewer) -> Any:
     """The cohort's summary: subjects, best-response counts, Kaplan–Meier per endpoint."""
     return store.get_cohort(db, cohort_id)
 
 
 @router.get("/cohorts/{cohort_id}/km.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}, 422: {"model": InvalidBody}})
-def km_svg(cohort_id: int, db: DbSession, _user: Viewer,
+def km_svg(cohort_id: Id, db: DbSession, _user: Viewer,
            paramcd: Annotated[str, Query(max_length=8, description="OS, PFS, TTP or DOR.")]
            = "OS",
            by: Annotated[str | None, Query(max_length=64,

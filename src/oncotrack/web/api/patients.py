@@ -16,9 +16,11 @@ from oncotrack.store import repository as repo
 from oncotrack.store.errors import InvalidRecord, NotFound
 from oncotrack.store.models import RECORD_KINDS, PatientRow, RecordRow
 from oncotrack.web.api.schemas import (
+    MAX_ID,
     AuditOut,
     Conflict409,
     Error,
+    Id,
     InvalidBody,
     PatientIn,
     PatientOut,
@@ -43,8 +45,8 @@ WRITE: dict[int | str, dict[str, Any]] = {
 
 Kind = StrEnum("Kind", {k: k for k in RECORD_KINDS})  # type: ignore[misc]
 """The record kinds (the list fields of a case) as a path parameter."""
-Version = Annotated[int, Query(description="The version read; a different stored version "
-                               "is a 409.")]
+Version = Annotated[int, Query(ge=1, le=MAX_ID, description="The version read; a different "
+                               "stored version is a 409.")]
 Reason = Annotated[str | None, Query(max_length=2000, description="Why (kept in the audit "
                                      "trail).")]
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -107,12 +109,12 @@ async def import_case(
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)
-def get_patient(patient_id: int, db: DbSession, _user: Viewer) -> dict[str, Any]:
+def get_patient(patient_id: Id, db: DbSession, _user: Viewer) -> dict[str, Any]:
     return repo.patient_out(repo.get_patient(db, patient_id))
 
 
 @router.put("/patients/{patient_id}", response_model=PatientOut, responses=WRITE)
-def update_patient(patient_id: int, body: PatientUpdate, db: DbSession,
+def update_patient(patient_id: Id, body: PatientUpdate, db: DbSession,
                    user: Editor) -> dict[str, Any]:
     """Replace the patient's details; ``version`` must be the one read."""
     payload = body.model_dump(include={"patient", "source", "notes", "endpoints"},
@@ -123,7 +125,7 @@ def update_patient(patient_id: int, body: PatientUpdate, db: DbSession,
 
 @router.delete("/patients/{patient_id}", status_code=204, response_class=Response,
                responses=WRITE)
-def delete_patient(patient_id: int, version: Version, db: DbSession, user: Editor,
+def delete_patient(patient_id: Id, version: Version, db: DbSession, user: Editor,
                    reason: Reason = None) -> None:
     """Soft-delete the patient (kept for the audit trail)."""
     repo.delete_patient(db, user, patient_id, version, reason)
@@ -133,7 +135,7 @@ def delete_patient(patient_id: int, version: Version, db: DbSession, user: Edito
             responses={422: {"model": InvalidBody,
                              "description": "The case cannot be assessed yet (e.g. no "
                              "baseline)."}})
-def assessment(patient_id: int, request: Request, db: DbSession, _user: Viewer) -> Response:
+def assessment(patient_id: Id, request: Request, db: DbSession, _user: Viewer) -> Response:
     """RECIST 1.1 (and the other criteria the data support), best response, endpoints, liver
     panel: the same JSON as ``oncotrack assess --format json``. Computed once per change of
     the case."""
@@ -154,7 +156,7 @@ class CaseFormat(StrEnum):
 @router.get("/patients/{patient_id}/case", response_class=Response,
             responses={200: {"content": {"application/yaml": {}, "application/json": {}},
                              "description": "The case file."}})
-def export_case(patient_id: int, db: DbSession, _user: Viewer,
+def export_case(patient_id: Id, db: DbSession, _user: Viewer,
                 format: CaseFormat = CaseFormat.YAML) -> Response:
     """The patient's case file (YAML or JSON), as `oncotrack validate` reads it."""
     case = repo.export_case(db, patient_id)
@@ -172,7 +174,7 @@ def export_case(patient_id: int, db: DbSession, _user: Viewer,
             responses={200: {"content": {"text/html": {}},
                              "description": "The self-contained case report."},
                        422: {"model": InvalidBody}})
-def report(patient_id: int, request: Request, db: DbSession, _user: Viewer) -> Response:
+def report(patient_id: Id, request: Request, db: DbSession, _user: Viewer) -> Response:
     """The case report as one self-contained HTML file (as `oncotrack report` writes it)."""
     revision = repo.case_revision(db, patient_id)
     html = _report_cache(request).get((patient_id, revision, "report"),
@@ -190,7 +192,7 @@ def _report_cache(request: Request) -> RevisionCache[str]:
     return cache
 
 
-def _render_report(db: DbSession, patient_id: int) -> str:
+def _render_report(db: DbSession, patient_id: Id) -> str:
     from oncotrack.report.data import build_report_data
     from oncotrack.report.html import standalone_html
 
@@ -204,7 +206,7 @@ def _render_report(db: DbSession, patient_id: int) -> str:
 
 
 @router.get("/patients/{patient_id}/audit", response_model=list[AuditOut])
-def audit(patient_id: int, db: DbSession, _user: Viewer,
+def audit(patient_id: Id, db: DbSession, _user: Viewer,
           limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[Any]:
     """Every change to the patient and its records, newest first: who, when, old and new
     values, and the reason given. Kept, and shown, after the patient is deleted."""
@@ -217,7 +219,7 @@ def audit(patient_id: int, db: DbSession, _user: Viewer,
 
 
 @router.get("/patients/{patient_id}/{kind}", response_model=list[RecordOut])
-def list_records(patient_id: int, kind: Kind, db: DbSession,
+def list_records(patient_id: Id, kind: Kind, db: DbSession,
                  _user: Viewer) -> list[dict[str, Any]]:
     """The patient's records of one kind, in case-file order."""
     return [repo.record_out(r) for r in repo.list_records(db, patient_id, kind.value)]
@@ -225,7 +227,7 @@ def list_records(patient_id: int, kind: Kind, db: DbSession,
 
 @router.post("/patients/{patient_id}/{kind}", response_model=RecordOut, status_code=201,
              responses=WRITE)
-def add_record(patient_id: int, kind: Kind, body: RecordIn, db: DbSession,
+def add_record(patient_id: Id, kind: Kind, body: RecordIn, db: DbSession,
                user: Editor) -> dict[str, Any]:
     """Append a record (validated alone and in the case it makes)."""
     return repo.record_out(repo.add_record(db, user, patient_id, kind.value, body.payload,
@@ -233,14 +235,14 @@ def add_record(patient_id: int, kind: Kind, body: RecordIn, db: DbSession,
 
 
 @router.get("/patients/{patient_id}/{kind}/{record_id}", response_model=RecordOut)
-def get_record(patient_id: int, kind: Kind, record_id: int, db: DbSession,
+def get_record(patient_id: Id, kind: Kind, record_id: Id, db: DbSession,
                _user: Viewer) -> dict[str, Any]:
     return repo.record_out(_record(db, patient_id, kind.value, record_id))
 
 
 @router.put("/patients/{patient_id}/{kind}/{record_id}", response_model=RecordOut,
             responses=WRITE)
-def update_record(patient_id: int, kind: Kind, record_id: int, body: RecordUpdate,
+def update_record(patient_id: Id, kind: Kind, record_id: Id, body: RecordUpdate,
                   db: DbSession, user: Editor) -> dict[str, Any]:
     """Replace a record's payload; ``version`` must be the one read (else 409 with the current
     record), ``reason`` goes to the audit trail with the old and new values."""
@@ -251,7 +253,7 @@ def update_record(patient_id: int, kind: Kind, record_id: int, body: RecordUpdat
 
 @router.delete("/patients/{patient_id}/{kind}/{record_id}", status_code=204,
                response_class=Response, responses=WRITE)
-def delete_record(patient_id: int, kind: Kind, record_id: int, version: Version,
+def delete_record(patient_id: Id, kind: Kind, record_id: Id, version: Version,
                   db: DbSession, user: Editor, reason: Reason = None) -> None:
     """Soft-delete a record (if the case stays consistent without it)."""
     _record(db, patient_id, kind.value, record_id)

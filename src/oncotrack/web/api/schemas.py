@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["viewer", "editor", "admin"]
+MAX_ID = 2**31 - 1
+"""Ids and versions are 32-bit integers in the database: larger ones cannot exist."""
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+VersionNumber = Annotated[int, Field(ge=1, le=MAX_ID, description="The version read; a "
+                                     "different stored version is a 409.")]
 
 
 class Error(BaseModel):
@@ -77,7 +83,7 @@ class PatientIn(BaseModel):
 
 
 class PatientUpdate(PatientIn):
-    version: int = Field(description="The version read; a different stored version is a 409.")
+    version: VersionNumber
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -99,7 +105,7 @@ class RecordIn(BaseModel):
 
 
 class RecordUpdate(RecordIn):
-    version: int = Field(description="The version read; a different stored version is a 409.")
+    version: VersionNumber
 
 
 class Conflict409(BaseModel):
