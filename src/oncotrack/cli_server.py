@@ -77,11 +77,13 @@ def serve(
     for username, password in sorted(app.state.demo_passwords.items()):
         print(f"demo user {username}: password {password}")
     print(f"oncotrack on http://{host}:{port}/ (database {_safe(url)})", flush=True)
+    # Keep idle connections 30 s (uvicorn's default, 5 s, makes browsers and proxies reconnect
+    # between most clicks).
     if workers > 1:
         uvicorn.run("oncotrack.web.asgi:app", host=host, port=port, workers=workers,
-                    log_level="warning")
+                    log_level="warning", timeout_keep_alive=30)
     else:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
 
 
 @db_app.command("upgrade")

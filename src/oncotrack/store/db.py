@@ -15,7 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///oncotrack.db"
 ENV_VAR = "ONCOTRACK_DATABASE_URL"
@@ -31,13 +31,18 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout, so that readers
     never wait for a writer and concurrent writers queue rather than fail."""
     url = url or database_url()
+    # As many connections as the web server runs requests at once (FastAPI's thread pool has
+    # 40 threads), so that no request waits for a connection another request holds.
+    options.setdefault("pool_size", 20)
+    options.setdefault("max_overflow", 20)
     if url.startswith("sqlite"):
+        if ":memory:" in url or url.rstrip("/") == "sqlite:":
+            raise ValueError("an in-memory SQLite database is private to one connection; use a "
+                             "file (sqlite:///path/oncotrack.db)")
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options.setdefault("pool_size", 20)
-    options.setdefault("max_overflow", 20)
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
 
@@ -61,8 +66,34 @@ def _is_file(dbapi_connection: Any) -> bool:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that note whether they wrote anything (:func:`has_writes`), so that a request
+    that only read can end without a commit round trip."""
     # expire_on_commit=False: rows returned by a request stay readable after its commit.
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "do_orm_execute", _note_statement)
+    event.listen(factory, "after_flush", _note_flush)
+    event.listen(factory, "after_commit", _forget_writes)
+    event.listen(factory, "after_rollback", _forget_writes)
+    return factory
+
+
+def has_writes(session: Session) -> bool:
+    """True when the session changed something since its last commit or rollback, or holds
+    changes not yet flushed."""
+    return bool(session.info.get("writes") or session.new or session.dirty or session.deleted)
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["writes"] = True
+
+
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info["writes"] = True
+
+
+def _forget_writes(session: Session) -> None:
+    session.info.pop("writes", None)
 
 
 def alembic_config() -> Config:

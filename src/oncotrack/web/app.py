@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oncotrack import __version__
 from oncotrack.store import db as store_db
@@ -58,22 +59,40 @@ def create_app(database_url: str | None = None, *, secure_cookies: bool | None =
     app.include_router(pages.router)
     app.state.render_error = pages.render_error  # refusals outside a form, in the pages' layout
 
-    @app.middleware("http")
-    async def csrf_cookie(request: Request,
-                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Set the pre-sign-in CSRF cookie when a page or /auth/csrf handed out a new token."""
-        response = await call_next(request)
-        token = getattr(request.state, "new_anon_csrf", None)
-        if token:
-            response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                                secure=settings.secure_cookies, path="/")
-        return response
-
+    app.add_middleware(AnonymousCsrfCookie, secure=settings.secure_cookies)
     if settings.demo:
         with app.state.sessions() as db:
             app.state.demo_passwords = load_demo(db)
             db.commit()
     return app
+
+
+class AnonymousCsrfCookie:
+    """Sets the pre-sign-in CSRF cookie when a page or /auth/csrf handed out a new token (a
+    plain ASGI middleware: Starlette's BaseHTTPMiddleware costs every request a task)."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app, self.secure = app, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            token = scope.get("state", {}).get("new_anon_csrf")
+            if message["type"] == "http.response.start" and token:
+                cookie = SimpleCookie()
+                cookie[ANON_CSRF_COOKIE] = token
+                morsel = cookie[ANON_CSRF_COOKIE]
+                morsel["path"], morsel["httponly"], morsel["samesite"] = "/", True, "strict"
+                if self.secure:
+                    morsel["secure"] = True
+                headers = MutableHeaders(scope=message)
+                headers.append("set-cookie", morsel.OutputString())
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def load_demo(db: Session) -> dict[str, str]:

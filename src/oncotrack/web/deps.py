@@ -9,14 +9,16 @@ field, against the session's token (before sign-in: the CSRF cookie's).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from sqlalchemy.orm import Session
 
+from oncotrack.store.db import has_writes
 from oncotrack.store.models import ROLES, UserRow
 from oncotrack.web.auth import (
     ANON_CSRF_COOKIE,
@@ -48,15 +50,21 @@ class LoginRequired(Exception):
         return "/login?next=" + quote(self.next_path, safe="/")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route succeeds, else rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the route succeeds, else rolled back.
+
+    Async, so that opening the session costs no trip to the thread pool; a request that wrote
+    commits in the pool, one that only read is closed at once (its transaction rolled back).
+    """
     db: Session = request.app.state.sessions()
     request.state.db = db
     try:
         yield db
-        db.commit()
+        if has_writes(db):
+            await run_in_threadpool(db.commit)
     except BaseException:
-        db.rollback()
+        if has_writes(db):
+            await run_in_threadpool(db.rollback)
         raise
     finally:
         db.close()
@@ -102,8 +110,9 @@ async def verify_csrf(request: Request,
                             "csrf_token form field)")
 
 
-def current_user(request: Request) -> UserRow:
-    """The signed-in user, or 401 (for the API)."""
+async def current_user(request: Request) -> UserRow:
+    """The signed-in user, or 401 (for the API). Async: it only reads what
+    :func:`load_web_session` found, so it needs no trip to the thread pool."""
     user: UserRow | None = getattr(request.state, "user", None)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first",
@@ -111,7 +120,7 @@ def current_user(request: Request) -> UserRow:
     return user
 
 
-def current_user_or_redirect(request: Request) -> UserRow:
+async def current_user_or_redirect(request: Request) -> UserRow:
     """The signed-in user, or a redirect to the sign-in page (for pages)."""
     user: UserRow | None = getattr(request.state, "user", None)
     if user is None:
@@ -125,11 +134,12 @@ def has_role(user: UserRow, role: str) -> bool:
     return ROLES.index(user.role) >= ROLES.index(role) if user.role in ROLES else False
 
 
-def _role_check(role: str, source: Callable[[Request], UserRow]) -> Callable[..., UserRow]:
+def _role_check(role: str, source: Callable[[Request], Awaitable[UserRow]]
+                ) -> Callable[..., Awaitable[UserRow]]:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
 
-    def check(user: UserRow) -> UserRow:
+    async def check(user: UserRow) -> UserRow:
         if not has_role(user, role):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"this needs the {role} role (you are {user.role})")
@@ -141,13 +151,13 @@ def _role_check(role: str, source: Callable[[Request], UserRow]) -> Callable[...
     return check
 
 
-def require_role(role: str) -> Callable[..., UserRow]:
+def require_role(role: str) -> Callable[..., Awaitable[UserRow]]:
     """A dependency giving the user if they have ``role`` or more; 401 if not signed in, 403
     if the role is too low."""
     return _role_check(role, current_user)
 
 
-def require_page_role(role: str) -> Callable[..., UserRow]:
+def require_page_role(role: str) -> Callable[..., Awaitable[UserRow]]:
     """As :func:`require_role`, but a page redirects to sign-in when no one is signed in."""
     return _role_check(role, current_user_or_redirect)
 
