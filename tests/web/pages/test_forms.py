@@ -115,3 +115,17 @@ def test_patient_form_paths() -> None:
 def test_a_new_form_starts_from_the_models_defaults() -> None:
     assert values_from_payload(SPECS["procedures"], {}) == {"embolization_performed": "on"}
     assert values_from_payload(SPECS["labs"], {}) == {}
+
+
+def test_other_criteria_measurements_beside_the_diameter() -> None:
+    spec = SPECS["assessments"]
+    form = {"date": "2024-03-15", "target.T1": "30", "viable.T1": "absent",
+            "perpendicular.T1": "22", "attenuation_hu.T1": "41.5", "viable.T2": ""}
+    payload = payload_from_form(spec, form, None, LESIONS)
+    assert payload["viable"] == {"T1": "absent"}
+    assert payload["perpendicular"] == {"T1": 22}
+    assert payload["attenuation_hu"] == {"T1": 41.5}
+    assert "viable_perpendicular" not in payload
+    Assessment.model_validate(payload)
+    assert values_from_payload(spec, payload)["attenuation_hu.T1"] == "41.5"
+    assert "viable.T1" in input_names(spec, LESIONS)

@@ -183,6 +183,14 @@ RECORD_KINDS = ("diagnoses", "lesions", "assessments", "procedures", "regimens",
                 "clinical", "events")
 
 MEASUREMENT_WORDS = tuple(s.value for s in MeasurementStatus)
+EXTRA_MEASUREMENTS = (
+    ("viable", "Viable (enhancing) part, mm", "mRECIST, EASL"),
+    ("viable_perpendicular", "Viable part, perpendicular, mm", "EASL"),
+    ("perpendicular", "Perpendicular diameter, mm", "WHO"),
+    ("attenuation_hu", "Attenuation, HU", "Choi"),
+)
+"""Per-target-lesion values of the other criteria, entered beside the RECIST diameter."""
+GRID_KEYS = ("target", "non_target", "new_lesions", *(key for key, _, _ in EXTRA_MEASUREMENTS))
 NON_TARGET_CHOICES = tuple(s.value for s in NonTargetStatus)
 
 
@@ -264,7 +272,7 @@ def payload_from_form(spec: FormSpec, form: Mapping[str, str], existing: Mapping
         _set(payload, spec_field.name, value)
     if spec.kind == "assessments":
         payload.update(_assessment_grid(form, lesions))
-        _drop_empty(payload, ("target", "non_target", "new_lesions"))
+        _drop_empty(payload, GRID_KEYS)
     return payload
 
 
@@ -280,13 +288,15 @@ def _assessment_grid(form: Mapping[str, str], lesions: Sequence[Mapping[str, Any
     new lesions (``new_lesions.<n>.<field>``) of an assessment form."""
     target: dict[str, Any] = {}
     non_target: dict[str, Any] = {}
+    extra: dict[str, dict[str, Any]] = {key: {} for key, _, _ in EXTRA_MEASUREMENTS}
     for lesion in lesions:
         lesion_id = str(lesion.get("id"))
         if lesion.get("role") == LesionRole.TARGET.value:
-            text = (form.get(f"target.{lesion_id}") or "").strip()
-            if text:
-                parsed = _number(text, integer=False)
-                target[lesion_id] = parsed if not isinstance(parsed, str) else text.lower()
+            for key, values in (("target", target), *extra.items()):
+                text = (form.get(f"{key}.{lesion_id}") or "").strip()
+                if text:
+                    parsed = _number(text, integer=False)
+                    values[lesion_id] = parsed if not isinstance(parsed, str) else text.lower()
         else:
             status = (form.get(f"non_target.{lesion_id}") or "").strip()
             if status:
@@ -307,7 +317,7 @@ def _assessment_grid(form: Mapping[str, str], lesions: Sequence[Mapping[str, Any
         if new_id:
             item["id"] = new_id
         new_lesions.append(item)
-    return {"target": target, "non_target": non_target, "new_lesions": new_lesions}
+    return {"target": target, "non_target": non_target, "new_lesions": new_lesions, **extra}
 
 
 def _new_lesion_rows(form: Mapping[str, str]) -> set[int]:
@@ -356,8 +366,9 @@ def values_from_payload(spec: FormSpec, payload: Mapping[str, Any]) -> dict[str,
         else:
             values[spec_field.name] = _plain(value)
     if spec.kind == "assessments":
-        for lesion_id, measurement in (payload.get("target") or {}).items():
-            values[f"target.{lesion_id}"] = _plain(measurement)
+        for key in ("target", *(key for key, _, _ in EXTRA_MEASUREMENTS)):
+            for lesion_id, measurement in (payload.get(key) or {}).items():
+                values[f"{key}.{lesion_id}"] = _plain(measurement)
         for lesion_id, status in (payload.get("non_target") or {}).items():
             values[f"non_target.{lesion_id}"] = str(status)
         for index, item in enumerate(payload.get("new_lesions") or []):
@@ -427,9 +438,12 @@ def input_names(spec: FormSpec, lesions: Sequence[Mapping[str, Any]] = (),
     names = [f.name for f in spec.fields]
     if spec.kind == "assessments":
         for lesion in lesions:
-            role = "target" if lesion.get("role") == LesionRole.TARGET.value else "non_target"
-            names.append(f"{role}.{lesion.get('id')}")
+            if lesion.get("role") == LesionRole.TARGET.value:
+                names.extend(f"{key}.{lesion.get('id')}"
+                             for key in ("target", *(k for k, _, _ in EXTRA_MEASUREMENTS)))
+            else:
+                names.append(f"non_target.{lesion.get('id')}")
         names.extend(f"new_lesions.{i}.{part}" for i in range(new_lesion_rows)
                      for part in ("organ", "size_mm", "equivocal", "id"))
-        names.extend(("target", "non_target", "new_lesions"))
+        names.extend(GRID_KEYS)
     return names

@@ -21,6 +21,7 @@ from oncotrack.store.models import PatientRow, RecordRow
 from oncotrack.web.pages import views
 from oncotrack.web.pages.access import Db, Editor
 from oncotrack.web.pages.forms import (
+    EXTRA_MEASUREMENTS,
     RECORD_KINDS,
     SPECS,
     FormErrors,
@@ -66,6 +67,13 @@ def _new_lesion_rows(values: dict[str, str]) -> int:
     return (max(used) + 1 if used else 0) + BLANK_NEW_LESION_ROWS
 
 
+def _extra_given(values: dict[str, str], errors: FormErrors | None) -> bool:
+    """Open the other criteria's measurements when any is filled in or wrong."""
+    keys = {key for key, _, _ in EXTRA_MEASUREMENTS}
+    named = [k for k, v in values.items() if v.strip()] + list(errors.by_field if errors else [])
+    return any(name.split(".")[0] in keys for name in named)
+
+
 def _baseline_values(db: Session, patient_id: int, record_id: int | None) -> dict[str, str]:
     """The baseline measurements, shown beside a follow-up's inputs for reference."""
     for row in repo.list_records(db, patient_id, "assessments"):
@@ -93,6 +101,7 @@ def _form_page(request: Request, db: Session, patient: PatientRow, kind: str, *,
         targets=[le for le in lesions if le.get("role") == target],
         non_targets=[le for le in lesions if le.get("role") != target],
         new_lesion_rows=_new_lesion_rows(values),
+        extra_open=_extra_given(values, errors),
         baseline_values=_baseline_values(db, patient.id, record.id if record else None)
         if kind == "assessments" and not values.get("baseline") else {},
         **form_fields())

@@ -12,6 +12,7 @@ from oncotrack.store.errors import InvalidRecord, VersionConflict
 from oncotrack.store.validation import normalise_patient, normalise_record
 from oncotrack.web.pages.forms import (
     DATE_PATTERN,
+    EXTRA_MEASUREMENTS,
     MEASUREMENT_WORDS,
     NON_TARGET_CHOICES,
     FormErrors,
@@ -64,6 +65,7 @@ def conflict_context(error: VersionConflict, mine: Mapping[str, Any] | None,
 def form_fields() -> dict[str, Any]:
     """Template values every form needs."""
     return {"date_pattern": DATE_PATTERN, "measurement_words": MEASUREMENT_WORDS,
+            "extra_measurements": EXTRA_MEASUREMENTS,
             "non_target_choices": NON_TARGET_CHOICES}
 
 
