@@ -36,6 +36,8 @@ from oncotrack.scores.liver_panel import PanelOptions
 if TYPE_CHECKING:
     import polars as pl
 
+    from oncotrack.cohort.schema import Coded
+
 app = typer.Typer(
     name="oncotrack",
     help="Record a cancer patient's course and derive tumour response and endpoints.",
@@ -366,11 +368,12 @@ class Reference(StrEnum):
 
 
 def _cohort_inputs(tu: Path | None, tr: Path | None, subjects: Path | None,
-                   cases: Path | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """MEASUREMENTS and SUBJECTS from SDTM TU/TR + a subject table, or from a case folder."""
+                   cases: Path | None) -> tuple[pl.DataFrame | Coded | None, pl.DataFrame]:
+    """Measurements (coded from SDTM TU/TR; none without them) and SUBJECTS from SDTM and a
+    subject table, or from a case folder."""
     from oncotrack.cohort.tables import cases_to_frames, cohort_limits
     from oncotrack.interop.casefile import load_case_folder
-    from oncotrack.interop.sdtm import measurements_table, read_domain, read_subjects
+    from oncotrack.interop.sdtm import USED_COLUMNS, coded_measurements, read_domain, read_subjects
 
     sdtm = {"--tu": tu, "--tr": tr, "--subjects": subjects}
     if cases is not None:
@@ -383,13 +386,19 @@ def _cohort_inputs(tu: Path | None, tr: Path | None, subjects: Path | None,
             if problems:
                 raise CaseError(problems, str(path))
         return cases_to_frames(case for _, case in loaded)
-    if tu is None or tr is None or subjects is None:
+    if subjects is None or (tu is None) != (tr is None):
         missing = [name for name, value in sdtm.items() if value is None]
-        raise _usage(f"missing {', '.join(missing)}: give SDTM TU, TR and a subject table, "
-                     "or --cases FOLDER")
-    measurements = measurements_table(read_domain(tu, "TU"), read_domain(tr, "TR"),
-                                      tu_source=str(tu), tr_source=str(tr))
-    return measurements, read_subjects(subjects)
+        raise _usage(f"missing {', '.join(missing)}: give SDTM TU, TR (or RS) and a subject "
+                     "table, or --cases FOLDER")
+    people = read_subjects(subjects)
+    if tu is None or tr is None:
+        return None, people
+    # Only the columns the derivation uses are read; read_domain checks each file, so the
+    # measurements need no second check.
+    measurements = coded_measurements(read_domain(tu, "TU", columns=USED_COLUMNS["TU"]),
+                                      read_domain(tr, "TR", columns=USED_COLUMNS["TR"]),
+                                      check=False, tu_source=str(tu), tr_source=str(tr))
+    return measurements, people
 
 
 def _usage(message: str) -> typer.Exit:
@@ -397,14 +406,22 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def _csv_first_line(path: Path) -> int | None:
+    """The line of a CSV file's first record (errors give rows and lines)."""
+    return 2 if path.suffix.lower() == ".csv" else None
+
+
 @cohort_app.command("derive")
 def cohort_derive(
     out: Annotated[Path, typer.Option(help="Folder for adrs, adtte and adtr (csv, parquet, "
                                       "xpt, json).")],
-    tu: Annotated[Path | None, typer.Option(help="SDTM TU (csv, xpt or json).",
+    tu: Annotated[Path | None, typer.Option(help="SDTM TU (csv, parquet, xpt or json).",
                                             show_default=False)] = None,
-    tr: Annotated[Path | None, typer.Option(help="SDTM TR (csv, xpt or json).",
+    tr: Annotated[Path | None, typer.Option(help="SDTM TR (csv, parquet, xpt or json).",
                                             show_default=False)] = None,
+    rs: Annotated[Path | None, typer.Option(
+        help="SDTM RS: investigator responses (OVRLRESP) used as given; with --tu/--tr, "
+        "compared with the derived ones instead.", show_default=False)] = None,
     subjects: Annotated[Path | None, typer.Option(help="ADSL-like subject table.",
                                                   show_default=False)] = None,
     cases: Annotated[Path | None, typer.Option(
@@ -416,37 +433,70 @@ def cohort_derive(
     max_ne: Annotated[int, typer.Option(help="NE allowed before confirmation.", min=0)] = 1,
     accept_sd: Annotated[bool, typer.Option("--accept-sd", help="Accept one SD between a PR "
                                             "and its confirmation.")] = False,
+    formats: Annotated[str, typer.Option(
+        "--formats", help="Comma-separated ADaM formats: csv, parquet, xpt, json.")
+    ] = "csv,parquet,xpt,json",
 ) -> None:
-    """Derive responses and endpoints for a cohort from SDTM TU/TR (or case files) into ADaM.
+    """Derive responses and endpoints for a cohort from SDTM TU/TR, RS or case files into ADaM.
 
     RECIST 1.1 timepoint responses, BOR, confirmed BOR, PFS, OS, TTP and DoR with the same rules as
     `assess`, vectorized; written as adrs, adtte and adtr (sums of diameters) in CSV, Parquet, XPT
-    and Dataset-JSON. With `--cases`, each case's reference date is the one `assess` uses.
+    and Dataset-JSON. With `--cases`, each case's reference date is the one `assess` uses. With
+    `--rs` alone the investigator's overall responses are used as given (no adtr); with
+    `--tu`/`--tr` and `--rs` the responses are derived from the measurements and every subject and
+    date where RS says otherwise is listed in OUT/rs_disagreements.csv.
     """
     from oncotrack.cohort.adtr import adtr
     from oncotrack.cohort.carry import carry_subject_columns
-    from oncotrack.cohort.derive import derive
-    from oncotrack.interop.adam import write_adam
+    from oncotrack.cohort.derive import RESPONSES, derive, derive_from_responses, disagreements
+    from oncotrack.interop.adam import FORMATS, write_adam
+    from oncotrack.interop.sdtm import USED_COLUMNS, read_domain, responses_table
 
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    if not chosen or set(chosen) - set(FORMATS):
+        err.print(f"error: --formats: expected some of {', '.join(FORMATS)}, got {formats!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if cases is not None and rs is not None:
+        raise _usage("--cases reads everything from case files; leave out --rs")
+    if cases is None and tu is None and tr is None and rs is None:
+        raise _usage("give SDTM --tu and --tr (measurements) and/or --rs (investigator "
+                     "responses) with --subjects, or --cases FOLDER")
+    options = {"reference": "RANDDT" if cases is not None else reference.value,
+               "sd_window_days": sd_window, "confirm_days": confirm_days, "max_ne": max_ne,
+               "accept_sd": accept_sd}
+    differing = None
     try:
         with Progress(transient=True, console=err) as progress:
-            task = progress.add_task("reading and deriving", total=3)
+            task = progress.add_task("reading", total=3)
             measurements, people = _cohort_inputs(tu, tr, subjects, cases)
-            progress.advance(task)
-            derived = derive(measurements, people,
-                             reference="RANDDT" if cases is not None else reference.value,
-                             sd_window_days=sd_window, confirm_days=confirm_days,
-                             max_ne=max_ne, accept_sd=accept_sd)
-            progress.advance(task)
+            given = None if rs is None else responses_table(
+                read_domain(rs, "RS", columns=USED_COLUMNS["RS"]), check=False,
+                source=str(rs), codes=RESPONSES, first_line=_csv_first_line(rs))
+            progress.update(task, advance=1, description="deriving")
+            if measurements is not None:
+                derived = derive(measurements, people, **options)  # type: ignore[arg-type]
+                if given is not None:
+                    differing = disagreements(derived.timepoints, given)
+            else:
+                assert given is not None
+                derived = derive_from_responses(given, people, **options)  # type: ignore[arg-type]
+            progress.update(task, advance=1, description="writing")
+            sums = None if measurements is None else carry_subject_columns(
+                adtr(derived.timepoints), people)
             written = write_adam(carry_subject_columns(derived.adrs, people),
-                                 carry_subject_columns(derived.adtte, people), out,
-                                 adtr=carry_subject_columns(adtr(derived.timepoints), people))
+                                 carry_subject_columns(derived.adtte, people), out, chosen,
+                                 adtr=sums,
+                                 extra={} if differing is None
+                                 else {"rs_disagreements.csv": differing})
             progress.advance(task)
     except CaseError as error:
         _fail(error)
     n = people.height
     print(f"{n} subjects: {derived.timepoints.height} timepoints; "
           f"adrs {derived.adrs.height} rows, adtte {derived.adtte.height} rows")
+    if differing is not None:
+        print(f"RS disagrees with the derived overall response at {differing.height} "
+              f"subject-dates (listed in rs_disagreements.csv)")
     for path in written:
         print(path)
 

@@ -32,15 +32,19 @@ import polars as pl
 from oncotrack.cohort.schema import (
     ABSENT,
     ADRS_COLUMNS,
+    ADTF_CODES,
     ADTTE_COLUMNS,
     EQUIVOCAL,
     PRESENT,
+    ROLE_CODES,
     ROLE_NEW,
     ROLE_NON_TARGET,
     ROLE_TARGET,
+    STATE_CODES,
     TIMEPOINTS,
     UNEQUIVOCAL,
     UNEQUIVOCAL_PROGRESSION,
+    Coded,
 )
 
 SCALE = 1_000_000
@@ -50,6 +54,8 @@ CR, PR, SD, NON_CR_NON_PD, PD, NE = 1, 2, 3, 4, 5, 6
 """Response codes; also admiralonco's AVAL for OVR/BOR (and RECIST 1.1 §4.4.3's best-first
 order)."""
 CODES = {CR: "CR", PR: "PR", SD: "SD", NON_CR_NON_PD: "NON-CR/NON-PD", PD: "PD", NE: "NE"}
+RESPONSES = tuple(CODES.values())
+"""The timepoint responses :func:`derive_from_responses` takes (RECIST 1.1's)."""
 
 _DAY_OFFSET = 1 << 20
 """Added to day numbers (days since 1970) to make them positive in packed integer keys."""
@@ -151,42 +157,48 @@ def _names(code: pl.Expr) -> pl.Expr:
 # --- per scan -----------------------------------------------------------------------------------
 
 
-def _scans(measurements: pl.DataFrame, ids: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _scans(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per subject and scan with what the timepoint rules need, and the subject-level
-    counts (targets, baseline sum, non-targets), sorted by subject and date.
+    counts (targets, baseline sum, non-targets), sorted by subject and date; and the
+    progression dates of new lesions (:func:`_progression_dates`).
 
-    Per-row flags are computed first, so that the group-by runs plain sums and maxima (polars'
-    fast path).
+    ``rows`` are the ``CODED`` measurements with ``sid`` the subject's row in the subject
+    table. Per-row flags are computed first, so that the group-by runs plain sums and maxima
+    (polars' fast path).
     """
-    role = pl.col("ROLE")
-    state = pl.col("STATE")
-    target, non_target = role == ROLE_TARGET, role == ROLE_NON_TARGET
-    value = (pl.col("DIAM") * SCALE).round(0).cast(pl.Int64)
+    role = pl.col("role")
+    state = pl.col("state")
+    target, non_target = role == ROLE_CODES[ROLE_TARGET], role == ROLE_CODES[ROLE_NON_TARGET]
+    value = (pl.col("diam") * SCALE).round(0).cast(pl.Int64)
     measured = target & value.is_not_null()
-    gone = pl.when(pl.col("NODE").fill_null(False)).then(value < 10 * SCALE).otherwise(value == 0)
-    not_evaluated = ~state.is_in([PRESENT, ABSENT, UNEQUIVOCAL_PROGRESSION]).fill_null(False)
+    gone = pl.when(pl.col("node").fill_null(False)).then(value < 10 * SCALE).otherwise(value == 0)
+    evaluated = state.is_in([STATE_CODES[PRESENT], STATE_CODES[ABSENT],
+                             STATE_CODES[UNEQUIVOCAL_PROGRESSION]]).fill_null(False)
     flags = {
-        "base": pl.col("BASEFL").fill_null(False),
+        "base": pl.col("base").fill_null(False),
         "n_t": target,
         "n_meas": measured,
         "n_back": measured & ~gone,
         "n_nt": non_target,
-        "nt_prog": non_target & (state == UNEQUIVOCAL_PROGRESSION).fill_null(False),
-        "nt_ne": non_target & not_evaluated,
-        "nt_absent": non_target & (state == ABSENT).fill_null(False),
-        "new": (role == ROLE_NEW) & (state == UNEQUIVOCAL).fill_null(False),
+        "nt_prog": non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]).fill_null(False),
+        "nt_ne": non_target & ~evaluated,
+        "nt_absent": non_target & (state == STATE_CODES[ABSENT]).fill_null(False),
+        "new": (role == ROLE_CODES[ROLE_NEW])
+        & (state == STATE_CODES[UNEQUIVOCAL]).fill_null(False),
     }
-    rows = measurements.join(ids, on="USUBJID", how="inner").select(
+    packed = rows.select(
         key=pl.col("sid") * _DAY_SPAN + pl.col("day") + _DAY_OFFSET,
         total=pl.when(target).then(value).otherwise(None),
+        adtf=pl.col("adtf"),
         **{name: flag.cast(pl.Int8) for name, flag in flags.items()},
     )
     counts = ["n_t", "n_meas", "n_back", "n_nt", "nt_absent"]
     anys = ["base", "nt_prog", "nt_ne", "new"]
     # One packed integer key (subject, day): grouping on it is several times faster than on
-    # the subject's string and the date.
-    scans = rows.group_by("key").agg(
+    # the subject and the date.
+    scans = packed.group_by("key").agg(
         pl.col("total").sum(),
+        pl.col("adtf").max(),
         *(pl.col(c).sum().cast(pl.Int64) for c in counts),
         *(pl.col(c).max() for c in anys),
     ).with_columns(
@@ -202,19 +214,17 @@ def _scans(measurements: pl.DataFrame, ids: pl.DataFrame) -> tuple[pl.DataFrame,
              .filter(pl.col("day") >= pl.col("base_day"))
              .with_columns(base=pl.col("day") == pl.col("base_day"))
              .sort("sid", "day"))
-    new_lesions = (measurements.filter((pl.col("ROLE") == ROLE_NEW)
-                                       & pl.col("LESIONID").is_not_null())
-                   .join(ids, on="USUBJID", how="inner"))
+    new_lesions = rows.filter((role == ROLE_CODES[ROLE_NEW]) & pl.col("les").is_not_null())
     return scans, _progression_dates(new_lesions)
 
 
 def _progression_dates(new: pl.DataFrame) -> pl.DataFrame:
     """Per scan with an unequivocal new lesion seen before as equivocal (same LESIONID): the
     earliest such first equivocal date (RECIST 1.1 §4.3.4 dates PD to it)."""
-    first_equivocal = (new.filter(pl.col("STATE") == EQUIVOCAL)
-                       .group_by("sid", "LESIONID").agg(seen=pl.col("day").min()))
-    return (new.filter(pl.col("STATE") == UNEQUIVOCAL)
-            .join(first_equivocal, on=["sid", "LESIONID"], how="inner")
+    first_equivocal = (new.filter(pl.col("state") == STATE_CODES[EQUIVOCAL])
+                       .group_by("sid", "les").agg(seen=pl.col("day").min()))
+    return (new.filter(pl.col("state") == STATE_CODES[UNEQUIVOCAL])
+            .join(first_equivocal, on=["sid", "les"], how="inner")
             .filter(pl.col("seen") < pl.col("day"))
             .group_by("sid", "day").agg(seen=pl.col("seen").min()))
 
@@ -354,9 +364,9 @@ def _confirmed(
         first_day=pl.col("day").min(),
         last_day=pl.col("day").max(),
         last=o.sort_by("day").last(),
-        n_targets=pl.col("n_targets").first(),
+        nt_only=pl.col("nt_only").first(),
     ).join(_confirmations(counted, confirm_days, max_ne, accept_sd), on="sid", how="left")
-    stable = pl.when(pl.col("n_targets") == 0).then(NON_CR_NON_PD).otherwise(SD)
+    stable = pl.when(pl.col("nt_only")).then(NON_CR_NON_PD).otherwise(SD)
     decided = [
         (pl.col("cr_day"), pl.lit(CR)),
         (pl.col("pr_day"), pl.lit(PR)),
@@ -450,7 +460,7 @@ def _overall_survival(subjects: pl.DataFrame) -> pl.DataFrame:
 
 
 def derive(
-    measurements: pl.DataFrame,
+    measurements: pl.DataFrame | Coded,
     subjects: pl.DataFrame,
     *,
     reference: str = "RANDDT",
@@ -461,47 +471,170 @@ def derive(
 ) -> Derived:
     """RECIST 1.1 timepoints, ADRS and ADTTE for every subject in ``subjects``.
 
-    ``measurements`` has the ``MEASUREMENTS`` columns, ``subjects`` the ``SUBJECTS`` columns;
+    ``measurements`` has the ``MEASUREMENTS`` columns (or is them as numbers, :class:`Coded`,
+    as :func:`oncotrack.interop.sdtm.coded_measurements` gives), ``subjects`` the ``SUBJECTS``
+    columns;
     ``reference`` names the subjects' column holding time zero (null: ``TRTSDT`` when on or
     after the baseline scan, else the baseline date, as the per-patient engine's default).
     Measurements of subjects not in ``subjects`` are ignored. The options are those of
     :class:`oncotrack.assessment.Options` with the same defaults; PR persistence is the
     Working Group's, DoR is based on the confirmed best response and death ends a response.
+
+    Two stages: the timepoint responses from the measurements, then everything else from the
+    timepoint responses alone (:func:`derive_from_responses` runs that second stage on
+    investigator responses).
     """
-    ids = subjects.select("USUBJID").with_row_index("sid").with_columns(
-        pl.col("sid").cast(pl.Int64))
-    rows = measurements.select(
-        "USUBJID", day=_days("ADT"), BASEFL="BASEFL", LESIONID="LESIONID", ROLE="ROLE",
-        NODE="NODE", DIAM="DIAM", STATE="STATE",
+    ids = _subject_ids(subjects)
+    coded = measurements if isinstance(measurements, Coded) else _coded(measurements)
+    # The coded subjects' rows in ``subjects`` (null: not there, ignored), spread to the rows.
+    rows_of = (pl.DataFrame({"USUBJID": coded.subjects.cast(pl.String)})
+               .join(ids, on="USUBJID", how="left", maintain_order="left")
+               .get_column("sid"))
+    rows = (coded.frame.with_columns(sid=pl.lit(rows_of.gather(coded.frame.get_column("sid"))))
+            .filter(pl.col("sid").is_not_null()))
+    scans, seen = _scans(rows)
+    tps = _timepoint_rules(scans, seen)
+    baselines = scans.filter("base").select("sid", "base_day", "n_targets")
+    follow = tps.filter(~pl.col("base")).with_columns(nt_only=pl.col("n_targets") == 0)
+    return _from_responses(follow, baselines, subjects, ids, reference, detail=True,
+                           options=(sd_window_days, confirm_days, max_ne, accept_sd))
+
+
+def derive_from_responses(
+    responses: pl.DataFrame,
+    subjects: pl.DataFrame,
+    *,
+    reference: str = "RANDDT",
+    sd_window_days: int = 42,
+    confirm_days: int = 28,
+    max_ne: int = 1,
+    accept_sd: bool = False,
+) -> Derived:
+    """ADRS and ADTTE from timepoint responses as given (e.g. the investigator's RS
+    ``OVRLRESP``, :func:`oncotrack.interop.sdtm.responses_table`), by the rules of
+    :func:`derive`'s second stage.
+
+    ``responses`` has ``USUBJID``, ``ADT``, ``OVRLRESP`` (CR, PR, SD, NON-CR/NON-PD, PD, NE)
+    and optionally ``ADTF``, one row per subject and date (``responses_table`` keeps the worst
+    of several). What measurements would tell and responses cannot:
+
+    * a subject is taken as having non-target disease only (confirmed BOR NON-CR/NON-PD rather
+      than SD) when one of its responses is NON-CR/NON-PD, which RECIST 1.1 gives only then;
+    * progression is dated at the PD response (no back-dating to an earlier equivocal new
+      lesion);
+    * with no reference date, time zero is TRTSDT (there is no baseline scan to fall back on).
+
+    The timepoints frame has OVRLRESP only (sums and per-lesion responses are not known).
+    """
+    ids = _subject_ids(subjects)
+    unknown = sorted(set(responses.get_column("OVRLRESP").drop_nulls().unique().to_list())
+                     - set(CODES.values()))
+    if unknown:
+        raise ValueError(f"unknown overall responses {unknown}; expected "
+                         f"{', '.join(CODES.values())}")
+    given = responses.join(ids, on="USUBJID", how="inner").select(
+        "sid", day=_days("ADT"),
+        overall=pl.col("OVRLRESP").replace_strict({v: k for k, v in CODES.items()},
+                                                  return_dtype=pl.Int64),
+        adtf=_flag_code(pl.col("ADTF")) if "ADTF" in responses.columns
+        else pl.lit(0, pl.Int8),
+    ).filter(pl.col("overall").is_not_null() & pl.col("day").is_not_null())
+    duplicated = given.select(pl.struct("sid", "day").is_duplicated().any()).item()
+    if duplicated:
+        raise ValueError("several responses for one subject and date; keep one (the worst), "
+                         "as responses_table does")
+    follow = given.sort("sid", "day").with_columns(
+        prog_day=pl.when(pl.col("overall") == PD).then(pl.col("day")),
+        nt_only=(pl.col("overall") == NON_CR_NON_PD).any().over("sid"),
     )
-    scans, seen = _scans(rows, ids)
+    baselines = pl.DataFrame(schema={"sid": pl.Int64, "base_day": pl.Int64,
+                                     "n_targets": pl.Int64})
+    return _from_responses(follow, baselines, subjects, ids, reference, detail=False,
+                           options=(sd_window_days, confirm_days, max_ne, accept_sd))
+
+
+def _coded(measurements: pl.DataFrame) -> Coded:
+    """MEASUREMENTS → :class:`Coded` (unknown roles and states become null)."""
+    names = measurements.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
+    lesions = measurements.get_column("LESIONID").drop_nulls().cast(pl.String).unique().sort()
+
+    def code(column: str, kind: pl.Enum) -> pl.Expr:
+        return pl.col(column).cast(pl.String).cast(kind, strict=False).to_physical() \
+            .cast(pl.Int64)
+
+    frame = measurements.select(
+        sid=code("USUBJID", pl.Enum(names)),
+        day=_days("ADT"),
+        adtf=_flag_code(pl.col("ADTF")),
+        base=pl.col("BASEFL"),
+        les=code("LESIONID", pl.Enum(lesions)),
+        role=pl.col("ROLE").cast(pl.String).replace_strict(ROLE_CODES, default=None,
+                                                           return_dtype=pl.Int8),
+        node=pl.col("NODE"),
+        diam=pl.col("DIAM"),
+        state=pl.col("STATE").cast(pl.String).replace_strict(STATE_CODES, default=None,
+                                                             return_dtype=pl.Int8),
+    ).filter(pl.col("sid").is_not_null())
+    return Coded(frame=frame, subjects=names)
+
+
+def disagreements(timepoints: pl.DataFrame, responses: pl.DataFrame) -> pl.DataFrame:
+    """Subject-dates where given responses (``USUBJID``, ``ADT``, ``OVRLRESP``, e.g. the
+    investigator's RS) and derived timepoints differ, or only one of them has a response:
+    ``USUBJID``, ``ADT``, ``DERIVED``, ``GIVEN``, sorted by subject and date."""
+    derived = timepoints.select("USUBJID", "ADT", DERIVED="OVRLRESP")
+    given = responses.select(pl.col("USUBJID").cast(pl.String), "ADT", GIVEN="OVRLRESP")
+    return (derived.join(given, on=["USUBJID", "ADT"], how="full", coalesce=True)
+            .filter(pl.col("DERIVED").ne_missing(pl.col("GIVEN")))
+            .sort("USUBJID", "ADT"))
+
+
+def _subject_ids(subjects: pl.DataFrame) -> pl.DataFrame:
+    """USUBJID → ``sid``, the subject's row in ``subjects`` (outputs follow that order)."""
+    return subjects.select("USUBJID").with_row_index("sid").with_columns(
+        pl.col("sid").cast(pl.Int64))
+
+
+def _flag_code(flag: pl.Expr) -> pl.Expr:
+    """ADTF (date imputation flag) as ``ADTF_CODES``: 0 for a complete date."""
+    return flag.cast(pl.String).replace_strict({k: v for k, v in ADTF_CODES.items() if k},
+                                               default=0, return_dtype=pl.Int8)
+
+
+def _from_responses(
+    follow: pl.DataFrame, baselines: pl.DataFrame, subjects: pl.DataFrame, ids: pl.DataFrame,
+    reference: str, *, detail: bool, options: tuple[int, int, int, bool],
+) -> Derived:
+    """The second stage: from the follow-up timepoints (sid, day, overall, prog_day, adtf,
+    nt_only, sorted by subject and date) to the best responses, ADRS and ADTTE."""
+    sd_window_days, confirm_days, max_ne, accept_sd = options
     people = ids.with_columns(
         ref_given=pl.Series(subjects[reference]).cast(pl.Date).cast(pl.Int32).cast(pl.Int64),
         trt=subjects["TRTSDT"].cast(pl.Int32).cast(pl.Int64),
         death=subjects["DTHDT"].cast(pl.Int32).cast(pl.Int64),
         alive=subjects["LSTALVDT"].cast(pl.Int32).cast(pl.Int64),
         newth=subjects["NEWTHDT"].cast(pl.Int32).cast(pl.Int64),
-    ).join(scans.filter("base").select("sid", "base_day", "n_targets"), on="sid", how="left")
+    ).join(baselines, on="sid", how="left")
     people = people.with_columns(ref=pl.coalesce(
         "ref_given",
-        pl.when(pl.col("trt") >= pl.col("base_day")).then(pl.col("trt")),
+        pl.when(pl.col("base_day").is_null() | (pl.col("trt") >= pl.col("base_day")))
+        .then(pl.col("trt")),
         "base_day",
     ))
-    tps = _timepoint_rules(scans, seen).join(people.select("sid", "ref"), on="sid", how="left",
-                                             maintain_order="left")
-    follow = tps.filter(~pl.col("base")).with_columns(
+    follow = follow.join(people.select("sid", "ref"), on="sid", how="left",
+                         maintain_order="left").with_columns(
         counted=(pl.col("day") >= pl.col("ref")).fill_null(False))
     on_study_pd = (pl.col("overall") == PD) & pl.col("counted")
     follow = follow.with_columns(counted=pl.col("counted") & ~(_prefix_before(on_study_pd) > 0))
     counted = follow.filter("counted")
 
-    best = (people.select("sid", "ref", "death", "alive", "newth", "n_targets")
+    best = (people.select("sid", "ref", "death", "alive", "newth")
             .join(_unconfirmed(counted, sd_window_days), on="sid", how="left")
-            .join(_confirmed(counted, sd_window_days, confirm_days, max_ne, accept_sd)
-                  .drop("n_targets", strict=False), on="sid", how="left")
+            .join(_confirmed(counted, sd_window_days, confirm_days, max_ne, accept_sd),
+                  on="sid", how="left")
             .with_columns(pl.col("bor", "cbor").fill_null(NE)))
 
-    timepoints = _timepoint_frame(follow, ids)
+    timepoints = _timepoint_frame(follow, ids) if detail else _response_frame(follow, ids)
     adrs = _adrs(follow, counted, best, ids)
     adtte = _adtte(follow, best, ids)
     return Derived(timepoints=timepoints, adrs=adrs, adtte=adtte)
@@ -531,6 +664,15 @@ def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
                              "PCHGNAD": 10})
     return _with_usubjid(frame, ids).select(
         [pl.col(c).cast(t) for c, t in TIMEPOINTS.items()])
+
+
+def _response_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """The TIMEPOINTS frame of responses given as they are: only ADT and OVRLRESP known."""
+    frame = follow.select("sid", ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
+                          OVRLRESP=_names(pl.col("overall")))
+    return _with_usubjid(frame, ids).select(
+        [(pl.col(c) if c in frame.columns or c == "USUBJID" else pl.lit(None)).cast(t).alias(c)
+         for c, t in TIMEPOINTS.items()])
 
 
 def _yes(flag: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -8,6 +8,8 @@ files all become it. ``SUBJECTS`` is the ADSL-like subject table. ``TIMEPOINTS``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 ROLE_TARGET, ROLE_NON_TARGET, ROLE_NEW = "TARGET", "NON-TARGET", "NEW"
@@ -32,6 +34,36 @@ MEASUREMENTS: dict[str, pl.DataType | type[pl.DataType]] = {
                                  # new: EQUIVOCAL/UNEQUIVOCAL; null for targets
 }
 """One row per subject × scan × lesion. A target missing at a scan has a row with DIAM null."""
+
+ROLE_CODES = {ROLE_TARGET: 0, ROLE_NON_TARGET: 1, ROLE_NEW: 2}
+STATE_CODES = {NOT_EVALUATED: 1, ABSENT: 2, PRESENT: 3, UNEQUIVOCAL_PROGRESSION: 4,
+               EQUIVOCAL: 5, UNEQUIVOCAL: 6}
+"""Within a role the larger code is the worse state (non-targets 1–4, new lesions 5–6)."""
+ADTF_CODES = {None: 0, "D": 1, "M": 2}
+
+CODED: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sid": pl.Int64,             # the subject's position in ``Coded.subjects``
+    "day": pl.Int64,             # ADT as days since 1970-01-01
+    "adtf": pl.Int8,             # ADTF_CODES
+    "base": pl.Boolean,          # BASEFL
+    "les": pl.Int64,             # LESIONID as a number (the same lesion, the same number)
+    "role": pl.Int8,             # ROLE_CODES
+    "node": pl.Boolean,
+    "diam": pl.Float64,
+    "state": pl.Int8,            # STATE_CODES
+}
+"""MEASUREMENTS with numbers for its strings: what the derivation runs on. Reading SDTM
+(``interop.sdtm.coded_measurements``) builds it directly, skipping millions of strings."""
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Measurements in the ``CODED`` schema, with the USUBJID of each ``sid``."""
+
+    frame: pl.DataFrame
+    subjects: pl.Series
+    """USUBJID (String) by sid: ``subjects[sid]``."""
+
 
 SUBJECTS: dict[str, pl.DataType | type[pl.DataType]] = {
     "USUBJID": pl.String,

@@ -131,10 +131,12 @@ def write_adam(
     created: dt.datetime | None = None,
     study_oid: str | None = None,
     adtr: pl.DataFrame | None = None,
+    extra: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[Path]:
     """Write ``adrs.<ext>`` and ``adtte.<ext>`` (and ``adtr.<ext>`` when ``adtr`` is given) into
     ``out_dir`` for each of ``formats`` (``csv``, ``parquet``, ``xpt``, ``json``) and return the
-    files written, in that order.
+    files written, in that order. ``extra`` maps more CSV file names to frames written
+    alongside, in the same atomic step (e.g. a listing of disagreements).
 
     ``labels`` adds or overrides variable labels (XPT and Dataset-JSON carry them). ``created``
     is Dataset-JSON's ``datasetJSONCreationDateTime`` (default: now, to the second; pass a fixed
@@ -157,6 +159,9 @@ def write_adam(
                 filename = f"{name.lower()}.{fmt}"
                 _WRITERS[fmt](frame, staging / filename, name, variable_labels, when, study_oid)
                 names.append(filename)
+        for filename, frame in (extra or {}).items():
+            frame.write_csv(staging / filename)
+            names.append(filename)
         if not out.exists():
             staging.rename(out)  # one atomic step: the folder appears complete
             return [out / n for n in names]

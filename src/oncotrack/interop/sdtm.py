@@ -50,6 +50,7 @@ ADSL dates must be complete.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -65,6 +66,7 @@ __all__ = [
     "VARIABLE_LABELS",
     "CohortInputError",
     "check_domain",
+    "coded_measurements",
     "measurements_table",
     "read_domain",
     "read_subjects",
@@ -131,25 +133,41 @@ _DUPLICATE_KEYS = {
     "RS": ("USUBJID", "RSTESTCD", "RSCAT", "RSDTC", "RSEVAL", "RSEVALID"),
     "ADSL": ("USUBJID",),
 }
-_EXTENSIONS = (".csv", ".xpt", ".json", ".ndjson")
+_EXTENSIONS = (".csv", ".parquet", ".xpt", ".json", ".ndjson")
 
 
 # --- reading files ------------------------------------------------------------------------------
 
 
-def read_domain(path: str | Path, domain: str | None = None) -> pl.DataFrame:
+def read_domain(path: str | Path, domain: str | None = None, *,
+                columns: Iterable[str] | None = None) -> pl.DataFrame:
     """Read one SDTM domain (or ADSL) file, typed and checked (see the module docstring).
 
     ``domain`` (``TU``, ``TR``, ``RS``, ``ADSL``) defaults to the ``DOMAIN`` column, then the
     file name (``tr.csv``; ``adsl``/``dm``/``subjects`` → ADSL), then the column prefixes.
+    ``columns`` reads only those columns (names in any case; absent ones are skipped), e.g.
+    :data:`USED_COLUMNS`: the others are neither read nor checked, which makes large files
+    quick to read.
     """
     path = Path(path)
     source = str(path)
-    raw, first_line = _read_raw(path, source)
+    raw, first_line = _read_raw(path, source, None if columns is None else set(columns))
     kind = _domain_of(raw, path, domain, source)
     frame = _typed(raw, kind, source, first_line)
     check_domain(frame, kind, source, first_line=first_line)
     return frame
+
+
+USED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "TU": ("DOMAIN", "USUBJID", "TULNKID", "TUTESTCD", "TUSTRESC", "TUORRES", "TULOC",
+           "TUBLFL", "TUEVAL", "TUEVALID", "TUDTC"),
+    "TR": ("DOMAIN", "USUBJID", "TRLNKID", "TRTESTCD", "TRORRES", "TRORRESU", "TRSTRESC",
+           "TRSTRESN", "TRSTRESU", "TRSTAT", "TREVAL", "TREVALID", "VISITNUM", "VISIT",
+           "TRDTC"),
+    "RS": ("DOMAIN", "USUBJID", "RSTESTCD", "RSCAT", "RSSTRESC", "RSSTAT", "RSEVAL",
+           "RSEVALID", "RSDTC"),
+}
+"""The columns :func:`measurements_table` and :func:`responses_table` use, per domain."""
 
 
 def read_subjects(path: str | Path) -> pl.DataFrame:
@@ -162,37 +180,85 @@ def _line0(path: str | Path) -> int | None:
     return 2 if Path(path).suffix.lower() == ".csv" else None
 
 
-def _read_raw(path: Path, source: str) -> tuple[pl.DataFrame, int | None]:
+def _wanted(names: list[str], columns: set[str] | None) -> list[str]:
+    """The file's column names to read: all, or those matching ``columns`` (any case)."""
+    if columns is None:
+        return names
+    upper = {c.upper() for c in columns}
+    return [n for n in names if n.strip().upper() in upper]
+
+
+def _read_raw(path: Path, source: str,
+              columns: set[str] | None = None) -> tuple[pl.DataFrame, int | None]:
     suffix = path.suffix.lower()
     if suffix not in _EXTENSIONS:
         raise CohortInputError(source, f"unknown file type {suffix or '(none)'!r}; expected "
-                               ".csv, .xpt (SAS transport), .json or .ndjson (Dataset-JSON)")
+                               ".csv, .parquet, .xpt (SAS transport), .json or .ndjson "
+                               "(Dataset-JSON)")
     if not path.is_file():
         raise CohortInputError(source, "file not found" if not path.exists() else
                                "is a folder, not a file")
     if path.stat().st_size == 0:
         raise CohortInputError(source, "the file is empty; expected a header and records")
     if suffix in (".json", ".ndjson"):
-        return _blank_to_null(read_dataset_json(path)), (2 if suffix == ".ndjson" else None)
+        frame = read_dataset_json(path)
+        return (_blank_to_null(frame.select(_wanted(frame.columns, columns))),
+                2 if suffix == ".ndjson" else None)
+    if suffix == ".parquet":
+        try:
+            names = pl.read_parquet_schema(path)
+            frame = pl.read_parquet(path, columns=_wanted(list(names), columns))
+        except pl.exceptions.PolarsError as error:
+            raise CohortInputError(source, f"not a readable Parquet file: "
+                                   f"{_first_line(error)}") from None
+        frame = _blank_to_null(frame)
+        if columns is not None:
+            frame = frame.with_columns(pl.col(pl.String).cast(pl.Categorical))
+        return frame, None
     if suffix == ".xpt":
         import pyreadstat
 
         try:
-            frame, _ = pyreadstat.read_xport(str(path), output_format="polars")
+            _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+            frame, _ = pyreadstat.read_xport(str(path), output_format="polars",
+                                             usecols=_wanted(list(meta.column_names), columns))
         except Exception as error:
             raise CohortInputError(source, f"not a readable SAS transport (XPT) file: "
                                    f"{error}") from None
         assert isinstance(frame, pl.DataFrame)
         return _blank_to_null(frame), None
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        header = pl.read_csv(path, n_rows=0, infer_schema=False, encoding="utf8").columns
+        chosen = _wanted(header, columns)
+        if len(set(chosen)) != len(chosen):  # duplicate names: let _domain_of report them
+            chosen = header
+        numbers = {n: pl.Float64 for n in chosen if _NUMBER_SDTM.match(n.strip().upper())
+                   or _INTEGER_SDTM.match(n.strip().upper())}
+        # Reading only some columns is the cohort path (millions of records): text comes as
+        # categoricals there (codes, ids and dates repeat; the reader is faster and the frame
+        # several times smaller), numbers parsed by the reader. A value that is not a number
+        # falls back to reading text, whose typing names the row.
+        texts = {} if columns is None else {n: pl.Categorical for n in chosen
+                                            if n not in numbers}
+        try:
+            frame = pl.read_csv(path, columns=chosen, infer_schema=False, encoding="utf8",
+                                schema_overrides={**numbers, **texts})
+        except pl.exceptions.ComputeError:
+            if not numbers:
+                raise
+            frame = pl.read_csv(path, columns=chosen, infer_schema=False, encoding="utf8",
+                                schema_overrides=texts)
     except pl.exceptions.NoDataError:
         raise CohortInputError(source, "the file is empty; expected a header and "
                                "records") from None
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CohortInputError(source, f"not a readable CSV file: {first}") from None
+        raise CohortInputError(source, f"not a readable CSV file: "
+                               f"{_first_line(error)}") from None
     return frame, 2
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
@@ -254,7 +320,7 @@ def _typed(raw: pl.DataFrame, domain: str, source: str, first_line: int | None) 
                                         whole=bool(_INTEGER_SDTM.match(name))))
         elif domain == "ADSL":
             exprs.append(_inferred(frame, name, dtype))
-        elif dtype != pl.String:
+        elif dtype not in (pl.String, pl.Categorical):
             exprs.append(pl.col(name).cast(pl.String))
         else:
             exprs.append(pl.col(name))
@@ -368,6 +434,17 @@ def _dtc(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return date, flag.cast(pl.String), bad
 
 
+def _dtc_parsed(text: pl.Series) -> pl.DataFrame:
+    """:func:`_dtc` of a whole column as a frame (``date``, ``flag``, ``bad``), computed on its
+    distinct values only: a million patients' TR has 25 million TRDTC values but a few thousand
+    distinct dates, and string parsing is the slow part."""
+    distinct = text.unique().drop_nulls().cast(pl.String).sort()
+    date, flag, bad = _dtc("t")
+    parsed = pl.DataFrame({"t": distinct}).select(date=date, flag=flag, bad=bad)
+    codes = text.cast(pl.Enum(distinct)).to_physical()
+    return parsed.select(pl.all().gather(codes)).with_columns(pl.col("bad").fill_null(False))
+
+
 # --- checks -------------------------------------------------------------------------------------
 
 
@@ -379,8 +456,20 @@ class _Fail(Protocol):
 
 
 def _upper(column: str) -> pl.Expr:
-    """A code column; frames pass through :func:`_normalised` first (stripped, upper case)."""
-    return pl.col(column).cast(pl.String)
+    """A code column (text or categorical); frames pass through :func:`_normalised` first
+    (stripped, upper case). Compare it with ``==``/``is_in``/``replace_strict``; string
+    functions go through :func:`_per_distinct`."""
+    return pl.col(column)
+
+
+def _per_distinct(frame: pl.DataFrame, column: str,
+                  function: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``function`` of a text or categorical column, computed on its distinct values only and
+    spread back to every row (a code column has a few values over millions of records)."""
+    values = frame.get_column(column)
+    distinct = values.unique().drop_nulls().cast(pl.String).sort()
+    results = pl.DataFrame({column: distinct}).select(function(pl.col(column))).to_series()
+    return pl.lit(results.gather(values.cast(pl.Enum(distinct)).to_physical()))
 
 
 _CODE_COLUMNS = ("TUSTRESC", "TUORRES", "TULOC", "TUBLFL", "TUEVAL", "TRTESTCD", "TRSTAT",
@@ -392,15 +481,16 @@ def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
     """Code columns stripped and in upper case, computed on their distinct values only."""
     exprs: list[pl.Expr] = []
     for name in _CODE_COLUMNS:
-        if name not in frame.columns or frame.schema[name] != pl.String:
+        dtype = frame.schema.get(name)
+        if dtype not in (pl.String, pl.Categorical):
             continue
-        distinct = frame.get_column(name).unique().drop_nulls()
+        distinct = frame.get_column(name).unique().drop_nulls().cast(pl.String)
         clean = distinct.str.strip_chars().str.to_uppercase()
         changed = distinct.filter(distinct != clean)
         if changed.len():
             mapping = dict(zip(changed.to_list(), clean.filter(distinct != clean).to_list(),
                                strict=True))
-            exprs.append(pl.col(name).replace(mapping))
+            exprs.append(pl.col(name).cast(pl.String).replace(mapping).cast(dtype))
     return frame.with_columns(exprs) if exprs else frame
 
 
@@ -421,11 +511,13 @@ def check_domain(frame: pl.DataFrame, domain: str, source: str,
     """Raise :class:`CohortInputError` for the first problem in a typed domain table."""
     domain = domain.upper()
     frame = _normalised(frame)
+    # Every row check is collected first and evaluated in one pass over the frame (polars runs
+    # the expressions in parallel); only a failing one is looked at again, in the order the
+    # checks were made, so the error is the one a check-by-check reading would raise first.
+    checks: list[tuple[pl.Expr, str, str, bool]] = []
 
     def fail(bad: pl.Expr, column: str, message: str, show_value: bool = True) -> None:
-        found = _bad_row(frame, bad)
-        if found:
-            _raise_at(frame, found, column, message, source, first_line, show_value)
+        checks.append((bad, column, message, show_value))
 
     if frame.height == 0:
         raise CohortInputError(source, "no records (only a header); expected at least one "
@@ -449,10 +541,17 @@ def check_domain(frame: pl.DataFrame, domain: str, source: str,
         fail(pl.col(dtc).is_null() & ~not_done, dtc,
              f"{dtc} is required (the date of the {'scan' if prefix != 'RS' else 'assessment'})"
              f" unless {prefix}STAT is NOT DONE", show_value=False)
-        _, _, bad = _dtc(dtc)
-        fail(bad, dtc, "expected an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY, optionally "
-             "with a time)")
+        bad_dates = _dtc_parsed(frame.get_column(dtc)).get_column("bad")
+        fail(pl.lit(bad_dates), dtc, "expected an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY, "
+             "optionally with a time)")
         {"TU": _check_tu, "TR": _check_tr, "RS": _check_rs}[domain](frame, fail)
+    if checks:
+        hits = frame.select(check[0].fill_null(False).any().alias(str(i))
+                            for i, check in enumerate(checks)).row(0)
+        for hit, (bad_rows, column, message, show_value) in zip(hits, checks, strict=True):
+            found = _bad_row(frame, bad_rows) if hit else None
+            if found:
+                _raise_at(frame, found, column, message, source, first_line, show_value)
     keys = _present(frame, *_DUPLICATE_KEYS[domain])
     # Hashes first (fast); rows whose hash repeats are then compared exactly.
     hashed = frame.select(pl.struct(keys).hash().alias("h"))["h"]
@@ -489,22 +588,23 @@ def _check_tu(frame: pl.DataFrame, fail: _Fail) -> None:
          "TULOC (the organ) is required for target and non-target lesions", show_value=False)
 
 
-def _diameter(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
-    """(diameter in mm, the text it was read from) for TR diameter records."""
+def _diameter(frame: pl.DataFrame) -> pl.Expr:
+    """The diameter in mm of TR diameter records: the first of TRSTRESN, TRSTRESC, TRORRES
+    that holds one (``TOO SMALL TO MEASURE`` is 5 mm; cm converted)."""
     values: list[pl.Expr] = []
-    texts: list[pl.Expr] = []
     for result, unit in (("TRSTRESN", "TRSTRESU"), ("TRSTRESC", "TRSTRESU"),
                          ("TRORRES", "TRORRESU")):
         if result not in frame.columns:
             continue
         factor = (pl.when(_upper(unit) == "CM").then(10.0).otherwise(1.0)
                   if unit in frame.columns else pl.lit(1.0))
-        text = _upper(result)
-        number = pl.col(result).cast(pl.Float64, strict=False) if result != "TRSTRESN" \
-            else pl.col(result).cast(pl.Float64)
-        values.append(pl.when(text == TOO_SMALL).then(TOO_SMALL_MM).otherwise(number * factor))
-        texts.append(text)
-    return pl.coalesce(values), pl.coalesce(texts)
+        if result == "TRSTRESN" or frame.schema[result].is_numeric():
+            values.append(pl.col(result).cast(pl.Float64) * factor)
+            continue
+        number = _per_distinct(frame, result, lambda c: c.cast(pl.Float64, strict=False))
+        values.append(pl.when(_upper(result) == TOO_SMALL).then(TOO_SMALL_MM)
+                      .otherwise(number * factor))
+    return pl.coalesce(values)
 
 
 def _check_tr(frame: pl.DataFrame, fail: _Fail) -> None:
@@ -514,7 +614,7 @@ def _check_tr(frame: pl.DataFrame, fail: _Fail) -> None:
     for unit in _present(frame, "TRSTRESU", "TRORRESU"):
         fail(test.is_in(list(DIAMETER_TESTS)) & pl.col(unit).is_not_null()
              & ~_upper(unit).is_in(["MM", "CM"]), unit, "expected a diameter unit mm or cm")
-    diameter, _ = _diameter(frame)
+    diameter = _diameter(frame)
     is_diameter = test.is_in(list(DIAMETER_TESTS)) & ~not_done
     fail(is_diameter & diameter.is_null(), result_column,
          f"expected a diameter in mm, {TOO_SMALL}, or TRSTAT = NOT DONE")
@@ -569,68 +669,146 @@ def _least_imputed(flags: pl.Expr) -> pl.Expr:
     return pl.when(flags.is_null().any()).then(pl.lit(None, pl.String)).otherwise(flags.min())
 
 
-_NT_RANK = {schema.UNEQUIVOCAL_PROGRESSION: 4, schema.PRESENT: 3, schema.ABSENT: 2,
-            schema.NOT_EVALUATED: 1}
-_NEW_RANK = {schema.UNEQUIVOCAL: 2, schema.EQUIVOCAL: 1}
+# State codes of TR TUMSTATE results, ordered so that the larger is the worse within a role:
+# non-targets NOT EVALUATED < ABSENT < PRESENT < UNEQUIVOCAL PROGRESSION, new lesions EQUIVOCAL
+# < UNEQUIVOCAL (a new lesion PRESENT is UNEQUIVOCAL).
+_STATE_CODES = schema.STATE_CODES
+_STATE_NAMES = {code: name for name, code in _STATE_CODES.items()}
+_TESTS = {"LDIAM": 1, "DIAMETER": 2, "LPERP": 3, "SAXIS": 3, "TUMSTATE": 4}
+_ROLE_CODES = schema.ROLE_CODES
 _RESPONSE_RANK = {"PD": 6, "NON-CR/NON-PD": 5, "SD": 4, "PR": 3, "CR": 2, "NE": 1}
+_DAY_OFFSET = 1 << 20
+"""Added to day numbers (days since 1970) to make them positive in packed integer keys."""
+_DAY_BITS = 22
+
+
+def _enum_codes(values: pl.Series, kind: pl.Enum) -> pl.Series:
+    """The positions of ``values`` in ``kind``'s (sorted) categories; null when absent."""
+    if values.dtype not in (pl.String, pl.Categorical):
+        values = values.cast(pl.String)
+    return values.cast(kind, strict=False).to_physical().cast(pl.Int64)
+
+
+def _day_numbers(dates: pl.Expr) -> pl.Expr:
+    return dates.cast(pl.Int32).cast(pl.Int64)
 
 
 def measurements_table(tu: pl.DataFrame, tr: pl.DataFrame, *,
                        evaluator: str | None = "INVESTIGATOR", check: bool = True,
                        tu_source: str = "TU", tr_source: str = "TR") -> pl.DataFrame:
-    """TU and TR (typed, as :func:`read_domain` gives) → the MEASUREMENTS table.
+    """TU and TR (typed, as :func:`read_domain` gives) → the MEASUREMENTS table, sorted by
+    subject, date, role and lesion id.
 
-    ``check`` runs :func:`check_domain` on both first (frames from elsewhere, e.g. synthetic);
-    ``tu_source``/``tr_source`` name them in errors. Rules in the module docstring.
+    ``check`` runs :func:`check_domain` on both first (frames from elsewhere, e.g. synthetic;
+    :func:`read_domain` has checked its frames already); ``tu_source``/``tr_source`` name them
+    in errors. Rules in the module docstring. :func:`coded_measurements` is the same table
+    with numbers for strings, unsorted: what the derivation runs on.
     """
+    table, subjects, lesion_ids, organs = _measurements(tu, tr, evaluator, check, tu_source,
+                                                       tr_source)
+    # The enum codes sort as their strings do.
+    order = (((pl.col("sid") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET) * 3
+              + pl.col("role").cast(pl.Int64)) * max(lesion_ids.len(), 1) + pl.col("les"))
+    table = table.join(organs, on="lkey", how="left").sort(order)
+    return table.select(
+        USUBJID=pl.lit(subjects.gather(table.get_column("sid"))),
+        ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
+        ADTF=pl.col("adtf").replace_strict(_ADTF_NAMES, return_dtype=pl.String),
+        BASEFL=pl.col("base"),
+        LESIONID=pl.lit(lesion_ids.gather(table.get_column("les"))),
+        ROLE=pl.col("role").replace_strict({v: k for k, v in _ROLE_CODES.items()},
+                                           return_dtype=pl.String),
+        ORGAN=pl.col("ORGAN"),
+        NODE=pl.col("node"),
+        DIAM=pl.col("diam"),
+        STATE=pl.col("state").replace_strict(_STATE_NAMES, default=None,
+                                             return_dtype=pl.String),
+    ).cast(schema.MEASUREMENTS)  # type: ignore[arg-type]
+
+
+_ADTF_NAMES = {code: name for name, code in schema.ADTF_CODES.items()}
+
+
+def coded_measurements(tu: pl.DataFrame, tr: pl.DataFrame, *,
+                       evaluator: str | None = "INVESTIGATOR", check: bool = True,
+                       tu_source: str = "TU", tr_source: str = "TR") -> schema.Coded:
+    """:func:`measurements_table` as numbers (``cohort.schema.CODED``), unsorted, without
+    ORGAN: the derivation's input, for millions of records."""
+    table, subjects, _, _ = _measurements(tu, tr, evaluator, check, tu_source, tr_source)
+    return schema.Coded(frame=table.select(list(schema.CODED)).cast(schema.CODED),  # type: ignore[arg-type]
+                        subjects=subjects)
+
+
+def _measurements(
+    tu: pl.DataFrame, tr: pl.DataFrame, evaluator: str | None, check: bool, tu_source: str,
+    tr_source: str,
+) -> tuple[pl.DataFrame, pl.Series, pl.Series, pl.DataFrame]:
+    """The measurements with numbers for strings (``sid`` a subject's position among TU's
+    sorted USUBJIDs, ``les`` a lesion id's among the sorted TULNKIDs, days since 1970, role and
+    state codes), the USUBJIDs and TULNKIDs they index, and ORGAN by ``lkey``. Every join,
+    group and sort runs on one packed integer key."""
     if check:
         check_domain(tu, "TU", tu_source)
         check_domain(tr, "TR", tr_source)
     tu = _evaluator_filter(_normalised(tu), "TU", evaluator)
     tr = _evaluator_filter(_normalised(tr).with_row_index("_row"), "TR", evaluator)
 
-    # Subjects and lesions as enums (integer codes; sorted, so order is kept) for fast joins.
-    subject_kind = pl.Enum(tu.get_column("USUBJID").drop_nulls().unique().sort())
-    lesion_kind = pl.Enum(tu.get_column("TULNKID").drop_nulls().cast(pl.String).unique().sort())
-    tu_date, _, _ = _dtc("TUDTC")
+    subjects = tu.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
+    lesion_ids = tu.get_column("TULNKID").drop_nulls().cast(pl.String).unique().sort()
+    subject_kind, lesion_kind = pl.Enum(subjects), pl.Enum(lesion_ids)
+    n_lesion_ids = max(lesion_ids.len(), 1)
+    lesion_key = pl.col("sid") * n_lesion_ids + pl.col("les")
+
+    # Lesions (TU): one row per subject and lesion id, the earliest identification first.
+    tu_dates = _dtc_parsed(tu.get_column("TUDTC")).get_column("date")
     baseline_flag = (_upper("TUBLFL") == "Y") if "TUBLFL" in tu.columns else pl.lit(False)
     lesions = (
         tu.select(
-            pl.col("USUBJID").cast(subject_kind),
-            pl.col("TULNKID").cast(pl.String).cast(lesion_kind).alias("LESIONID"),
-            _role_expr(tu).replace_strict(ROLES, default=None).alias("ROLE"),
-            pl.col("TULOC").cast(pl.String).str.strip_chars().str.to_lowercase().alias("ORGAN"),
-            _upper("TULOC").str.contains("LYMPH").fill_null(False).alias("_locnode"),
-            tu_date.alias("_tudate"), baseline_flag.fill_null(False).alias("_tublfl"),
+            sid=pl.lit(_enum_codes(tu.get_column("USUBJID"), subject_kind)),
+            les=pl.lit(_enum_codes(tu.get_column("TULNKID"), lesion_kind)),
+            role=_role_expr(tu).replace_strict({k: _ROLE_CODES[v] for k, v in ROLES.items()},
+                                               default=None, return_dtype=pl.Int8),
+            ORGAN=_per_distinct(tu, "TULOC", lambda c: c.str.strip_chars().str.to_lowercase()),
+            locnode=_per_distinct(tu, "TULOC", lambda c: c.str.contains("LYMPH"))
+            .fill_null(False),
+            tuday=_day_numbers(pl.lit(tu_dates)),
+            tublfl=baseline_flag.fill_null(False),
         )
-        .sort("_tudate", nulls_last=True)
-        .unique(["USUBJID", "LESIONID"], keep="first", maintain_order=True)
+        .filter(pl.col("sid").is_not_null() & pl.col("les").is_not_null())
+        .with_columns(lkey=lesion_key)
+        .sort("tuday", nulls_last=True)
+        .unique("lkey", keep="first", maintain_order=True)
     )
 
-    tr_date, tr_flag, _ = _dtc("TRDTC")
+    # TR records as integers.
+    dates = _dtc_parsed(tr.get_column("TRDTC"))
     not_done = _not_done(tr, "TR")
-    diameter, _ = _diameter(tr)
+    diameter = _diameter(tr)
     state_columns = _present(tr, "TRSTRESC", "TRORRES")
     state = pl.coalesce([_upper(c) for c in state_columns]) if state_columns \
         else pl.lit(None, pl.String)
     use_visits = "VISITNUM" in tr.columns and tr["VISITNUM"].null_count() == 0
+    day = _day_numbers(pl.lit(dates.get_column("date")))
+    # The imputation flag as a priority (a complete date beats "D" beats "M"), packed under
+    # the day so that one maximum finds a scan's latest date and its least imputed flag.
+    priority = pl.lit(dates.get_column("flag")).replace_strict(
+        {"D": 1, "M": 0}, default=2, return_dtype=pl.Int64)
     rows = tr.select(
-        "_row", pl.col("USUBJID").cast(subject_kind, strict=False),
-        pl.col("TRLNKID").cast(pl.String).cast(lesion_kind, strict=False).alias("LESIONID"),
-        _upper("TRTESTCD").alias("_test"),
-        tr_date.alias("_date"), tr_flag.alias("_flag"),
-        (pl.col("VISITNUM").cast(pl.Float64) if use_visits
-         else tr_date.cast(pl.Int32).cast(pl.Float64)).alias("_scan"),
-        (_upper("VISIT").str.contains("BASELINE").fill_null(False) if "VISIT" in tr.columns
-         else pl.lit(False)).alias("_blvisit"),
-        pl.when(not_done).then(None).otherwise(diameter).alias("_diam"),
-        pl.when(not_done).then(pl.lit(schema.NOT_EVALUATED)).otherwise(state).alias("_state"),
-    )
+        "_row",
+        sid=pl.lit(_enum_codes(tr.get_column("USUBJID"), subject_kind)),
+        les=pl.lit(_enum_codes(tr.get_column("TRLNKID"), lesion_kind)),
+        test=_upper("TRTESTCD").replace_strict(_TESTS, default=0, return_dtype=pl.Int8),
+        dated=(day + _DAY_OFFSET) * 4 + priority,
+        scan=(pl.col("VISITNUM").cast(pl.Float64) if use_visits else day.cast(pl.Float64)),
+        blvisit=(_per_distinct(tr, "VISIT", lambda c: c.str.contains("BASELINE"))
+                 .fill_null(False) if "VISIT" in tr.columns else pl.lit(False)),
+        diam=pl.when(not_done).then(None).otherwise(diameter),
+        state=pl.when(not_done).then(pl.lit(_STATE_CODES[schema.NOT_EVALUATED], pl.Int8))
+        .otherwise(state.replace_strict(_STATE_CODES, default=0, return_dtype=pl.Int8)),
+    ).with_columns(lkey=lesion_key)
 
-    unknown = pl.concat([
-        rows.filter(pl.col("USUBJID").is_null() | pl.col("LESIONID").is_null()).select("_row"),
-        rows.join(lesions, on=["USUBJID", "LESIONID"], how="anti").select("_row"),
-    ])
+    unknown = rows.filter(pl.col("lkey").is_null()
+                          | ~pl.col("lkey").is_in(lesions.get_column("lkey").implode()))
     if unknown.height:
         index = int(unknown["_row"].min())  # type: ignore[arg-type]
         record = tr.filter(pl.col("_row") == index)
@@ -639,119 +817,139 @@ def measurements_table(tu: pl.DataFrame, tr: pl.DataFrame, *,
                                "identified in TU (TRLNKID must match a TULNKID)",
                                row=index + 1, column="TRLNKID")
 
-    # Scans: a visit (or a date), dated by its latest record.
+    # Scans: a visit (or a date) per subject, dated by its latest record; the scan key packs
+    # the subject above the visit's rank among the distinct visit numbers.
+    visits = rows.get_column("scan").unique().drop_nulls().sort()
+    visit_code = pl.lit(_sorted_codes(rows.get_column("scan"), visits))
+    rows = rows.with_columns(skey=pl.col("sid") * max(visits.len(), 1) + visit_code) \
+        .drop("scan")
     scans = (
-        rows.filter(pl.col("_scan").is_not_null())
-        .group_by("USUBJID", "_scan")
-        .agg(pl.col("_date").max().alias("ADT"),
-             _least_imputed(pl.col("_flag").filter(pl.col("_date") == pl.col("_date").max()))
-             .alias("ADTF"),
-             pl.col("_blvisit").any().alias("_blvisit"))
-        .filter(pl.col("ADT").is_not_null())
+        rows.filter(pl.col("skey").is_not_null())
+        .group_by("skey")
+        .agg(pl.col("dated").max(), pl.col("blvisit").max(), pl.col("sid").first())
+        .filter(pl.col("dated").is_not_null())
+        .with_columns(day=pl.col("dated") // 4 - _DAY_OFFSET, adtf=pl.col("dated") % 4)
     )
-    markers = (
-        scans.filter("_blvisit").group_by("USUBJID").agg(pl.col("ADT").max().alias("_marker"))
+    markers = scans.filter("blvisit").group_by("sid").agg(marker=pl.col("day").max())
+    tu_markers = lesions.filter("tublfl").group_by("sid").agg(tumarker=pl.col("tuday").max())
+    baselines = (
+        scans.join(markers, on="sid", how="left").join(tu_markers, on="sid", how="left")
+        .with_columns(marker=pl.coalesce("marker", "tumarker"))
+        .group_by("sid")
+        .agg(bl=pl.coalesce(pl.col("day").filter(pl.col("day") <= pl.col("marker")).max(),
+                            pl.col("day").min()))
     )
-    tu_markers = (lesions.filter("_tublfl").group_by("USUBJID")
-                  .agg(pl.col("_tudate").max().alias("_tumarker")))
-    scans = (
-        scans.join(markers, on="USUBJID", how="left")
-        .join(tu_markers, on="USUBJID", how="left")
-        .with_columns(pl.coalesce("_marker", "_tumarker").alias("_marker"))
-        .with_columns(
-            pl.coalesce(
-                pl.col("ADT").filter(pl.col("ADT") <= pl.col("_marker")).max(),
-                pl.col("ADT").min(),
-            ).over("USUBJID").alias("_bl")
-        )
-        .filter(pl.col("ADT") >= pl.col("_bl"))
-        .with_columns((pl.col("ADT") == pl.col("_bl")).alias("BASEFL"))
-        .select("USUBJID", "_scan", "ADT", "ADTF", "BASEFL")
-    )
-    scan_dates = scans.group_by("USUBJID", "ADT").agg(
-        # the least imputed: a complete date on any record makes the date known
-        _least_imputed(pl.col("ADTF")).alias("ADTF"), pl.col("BASEFL").any()
-    )
+    scans = (scans.join(baselines, on="sid").filter(pl.col("day") >= pl.col("bl"))
+             .with_columns(base=pl.col("day") == pl.col("bl")))
+    # Per subject and date (several visits may share one): the least imputed flag.
+    date_key = pl.col("sid") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
+    scan_dates = (scans.with_columns(dkey=date_key).group_by("dkey")
+                  .agg(pl.col("sid").first(), pl.col("day").first(), pl.col("adtf").max(),
+                       pl.col("base").max()))
 
-    nodes_by_test = (rows.filter(pl.col("_test").is_in(list(NODE_TESTS)))
-                     .select("USUBJID", "LESIONID").unique().with_columns(pl.lit(True).alias("_n")))
-    lesions = (lesions.join(nodes_by_test, on=["USUBJID", "LESIONID"], how="left")
-               .with_columns((pl.col("_locnode") | pl.col("_n").fill_null(False)).alias("NODE"))
-               .select("USUBJID", "LESIONID", "ROLE", "ORGAN", "NODE"))
-    placed = (rows.join(scans.select("USUBJID", "_scan", "ADT"), on=["USUBJID", "_scan"])
-              .join(lesions, on=["USUBJID", "LESIONID"]))
+    node_tests = rows.filter(pl.col("test") == _TESTS["LPERP"]).get_column("lkey").unique()
+    lesions = lesions.with_columns(
+        node=pl.col("locnode") | pl.col("lkey").is_in(node_tests.implode()))
+    placed = (rows.join(scans.select("skey", "day"), on="skey")
+              .join(lesions.select("lkey", "role", "node"), on="lkey")
+              .select("lkey", "day", "test", "diam", "state", "role", "node"))
+    value_key = pl.col("lkey") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
+    test = pl.col("test")
 
     # Targets: the measurement test for the lesion's kind; the largest value per scan date.
     target_values = (
-        placed.filter(
-            (pl.col("ROLE") == schema.ROLE_TARGET)
-            & (pl.col("_test").is_in(["LPERP", "SAXIS", "DIAMETER"]) & pl.col("NODE")
-               | pl.col("_test").is_in(["LDIAM", "DIAMETER"]) & ~pl.col("NODE"))
-        )
-        .group_by("USUBJID", "ADT", "LESIONID").agg(pl.col("_diam").max().alias("DIAM"))
+        placed.filter((pl.col("role") == _ROLE_CODES[schema.ROLE_TARGET])
+                      & pl.when(pl.col("node")).then((test == _TESTS["LPERP"])
+                                                     | (test == _TESTS["DIAMETER"]))
+                      .otherwise((test == _TESTS["LDIAM"]) | (test == _TESTS["DIAMETER"])))
+        .group_by(vkey=value_key).agg(DIAM=pl.col("diam").max())
     )
     # Non-targets and new lesions: the worst state per scan date.
-    nt_rank = pl.col("_state").replace_strict(_NT_RANK, default=0, return_dtype=pl.Int8)
-    new_state = pl.col("_state").replace({schema.PRESENT: schema.UNEQUIVOCAL})
-    new_rank = new_state.replace_strict(_NEW_RANK, default=0, return_dtype=pl.Int8)
-    states = placed.filter(pl.col("_test") == "TUMSTATE")
+    states = placed.filter(test == _TESTS["TUMSTATE"])
     nt_values = (
-        states.filter(pl.col("ROLE") == schema.ROLE_NON_TARGET)
-        .group_by("USUBJID", "ADT", "LESIONID")
-        .agg(pl.col("_state").sort_by(nt_rank).last().alias("STATE"))
+        states.filter(pl.col("role") == _ROLE_CODES[schema.ROLE_NON_TARGET])
+        .group_by(vkey=value_key)
+        .agg(state=pl.col("state").filter(pl.col("state") <= _STATE_CODES[
+            schema.UNEQUIVOCAL_PROGRESSION]).max())
     )
-    new_rows = (
-        states.filter((pl.col("ROLE") == schema.ROLE_NEW) & (new_rank > 0))
-        .with_columns(new_state.alias("_state"), new_rank.alias("_rank"))
-        .group_by("USUBJID", "ADT", "LESIONID")
-        .agg(pl.col("_state").sort_by("_rank").last().alias("STATE"))
-        .with_columns(pl.lit(None, pl.Float64).alias("DIAM"))
+    new_state = pl.col("state").replace(_STATE_CODES[schema.PRESENT],
+                                        _STATE_CODES[schema.UNEQUIVOCAL])
+    new_values = (
+        states.filter(pl.col("role") == _ROLE_CODES[schema.ROLE_NEW])
+        .with_columns(state=new_state)
+        .filter(pl.col("state") >= _STATE_CODES[schema.EQUIVOCAL])
+        .group_by(vkey=value_key).agg(pl.col("state").max(), pl.col("lkey").first(),
+                                       pl.col("day").first())
+        .with_columns(dkey=(pl.col("lkey") // n_lesion_ids) * (1 << _DAY_BITS) + pl.col("day")
+                      + _DAY_OFFSET)
+        .join(scan_dates.select("dkey", "sid", "adtf", "base"), on="dkey")
+        .join(lesions.select("lkey", "les", "role", "node"), on="lkey")
+        .select("sid", "day", "adtf", "base", "les", "lkey", "role", "node",
+                diam=pl.lit(None, pl.Float64), state="state")
     )
 
     def every_scan(role: str) -> pl.DataFrame:
-        return lesions.filter(pl.col("ROLE") == role).join(scan_dates, on="USUBJID")
+        """Each lesion of the role at each of its subject's scan dates."""
+        return (lesions.filter(pl.col("role") == _ROLE_CODES[role])
+                .select("sid", "les", "lkey", "role", "node")
+                .join(scan_dates.select("sid", "day", "adtf", "base"), on="sid")
+                .with_columns(vkey=value_key))
 
-    targets = every_scan(schema.ROLE_TARGET).join(
-        target_values, on=["USUBJID", "ADT", "LESIONID"], how="left"
-    ).with_columns(pl.lit(None, pl.String).alias("STATE"))
-    non_targets = every_scan(schema.ROLE_NON_TARGET).join(
-        nt_values, on=["USUBJID", "ADT", "LESIONID"], how="left"
-    ).with_columns(pl.col("STATE").fill_null(schema.NOT_EVALUATED),
-                   pl.lit(None, pl.Float64).alias("DIAM"))
-    new = new_rows.join(scan_dates, on=["USUBJID", "ADT"]).join(
-        lesions.drop("ROLE"), on=["USUBJID", "LESIONID"]
-    ).with_columns(pl.lit(schema.ROLE_NEW).alias("ROLE"))
+    columns = ("sid", "day", "adtf", "base", "les", "lkey", "role", "node")
+    targets = every_scan(schema.ROLE_TARGET).join(target_values, on="vkey", how="left").select(
+        *columns, diam="DIAM", state=pl.lit(None, pl.Int8))
+    non_targets = every_scan(schema.ROLE_NON_TARGET).join(nt_values, on="vkey", how="left") \
+        .select(*columns, diam=pl.lit(None, pl.Float64),
+                state=pl.col("state").fill_null(_STATE_CODES[schema.NOT_EVALUATED]))
+    table = pl.concat([targets, non_targets, new_values.select(*columns, "diam", "state")])
+    # The imputation priority (2 complete, 1 "D", 0 "M") as ADTF_CODES.
+    table = table.with_columns(adtf=(2 - pl.col("adtf")).cast(pl.Int8))
+    return table, subjects, lesion_ids, lesions.select("lkey", "ORGAN")
 
-    columns = list(schema.MEASUREMENTS)
-    role_rank = pl.col("ROLE").replace_strict(
-        {schema.ROLE_TARGET: 0, schema.ROLE_NON_TARGET: 1, schema.ROLE_NEW: 2},
-        return_dtype=pl.Int8)
-    table = pl.concat([frame.select(columns) for frame in (targets, non_targets, new)])
-    return (table.sort(pl.col("USUBJID"), pl.col("ADT"), role_rank, pl.col("LESIONID"))
-            .cast(schema.MEASUREMENTS))  # type: ignore[arg-type]
+
+def _sorted_codes(values: pl.Series, distinct: pl.Series) -> pl.Series:
+    """The position of each value among ``distinct`` (sorted, no nulls); null stays null."""
+    return distinct.search_sorted(values, side="left").cast(pl.Int64).set(
+        values.is_null(), None)
 
 
 def responses_table(rs: pl.DataFrame, *, evaluator: str | None = "INVESTIGATOR",
                     category: str | None = None, check: bool = True,
-                    source: str = "RS") -> pl.DataFrame:
+                    source: str = "RS", codes: Collection[str] | None = None,
+                    first_line: int | None = None) -> pl.DataFrame:
     """RS → (USUBJID, ADT, ADTF, OVRLRESP): the overall responses as recorded.
 
     ``category`` keeps one ``RSCAT`` (e.g. ``RECIST 1.1``) when the column is present.
+    ``codes``, when given, are the responses the caller can use (e.g. RECIST 1.1's for the
+    derivation): another one raises :class:`CohortInputError` at its row.
     """
     if check:
         check_domain(rs, "RS", source)
-    rs = _evaluator_filter(_normalised(rs), "RS", evaluator)
+    rs = _evaluator_filter(_normalised(rs).with_row_index("_row"), "RS", evaluator)
     if category is not None and "RSCAT" in rs.columns:
         rs = rs.filter(_upper("RSCAT") == category.upper())
-    date, flag, _ = _dtc("RSDTC")
+    dates = _dtc_parsed(rs.get_column("RSDTC"))
     not_done = _not_done(rs, "RS")
-    code = _upper("RSSTRESC")
+    code = _upper("RSSTRESC").cast(pl.String)
     response = pl.when(not_done & code.is_null()).then(pl.lit("NE")).otherwise(code)
     out = (
-        rs.filter(_upper("RSTESTCD") == "OVRLRESP")
-        .select("USUBJID", date.alias("ADT"), flag.alias("ADTF"), response.alias("OVRLRESP"))
-        .filter(pl.col("ADT").is_not_null())
-        .with_columns(pl.col("OVRLRESP").replace_strict(_RESPONSE_RANK, default=0,
+        rs.select("_row", pl.col("USUBJID").cast(pl.String),
+                  pl.lit(dates.get_column("date")).alias("ADT"),
+                  pl.lit(dates.get_column("flag")).alias("ADTF"), response.alias("OVRLRESP"),
+                  (_upper("RSTESTCD") == "OVRLRESP").alias("_overall"))
+        .filter(pl.col("_overall") & pl.col("ADT").is_not_null())
+    )
+    if codes is not None:
+        unusable = out.filter(~pl.col("OVRLRESP").is_in(list(codes)))
+        if unusable.height:
+            index = int(unusable["_row"].min())  # type: ignore[arg-type]
+            value = unusable.filter(pl.col("_row") == index)["OVRLRESP"][0]
+            raise CohortInputError(
+                source, f"overall response {value!r} cannot be used here; expected "
+                f"{', '.join(codes)}", row=index + 1, column="RSSTRESC",
+                line=None if first_line is None else first_line + index)
+    out = (
+        out.with_columns(pl.col("OVRLRESP").replace_strict(_RESPONSE_RANK, default=0,
                                                         return_dtype=pl.Int8).alias("_rank"))
         .group_by("USUBJID", "ADT")
         .agg(pl.col("ADTF").sort_by("_rank").last(), pl.col("OVRLRESP").sort_by("_rank").last())
