@@ -438,11 +438,9 @@ def _dtc_parsed(text: pl.Series) -> pl.DataFrame:
     """:func:`_dtc` of a whole column as a frame (``date``, ``flag``, ``bad``), computed on its
     distinct values only: a million patients' TR has 25 million TRDTC values but a few thousand
     distinct dates, and string parsing is the slow part."""
-    distinct = text.unique().drop_nulls().cast(pl.String).sort()
-    date, flag, bad = _dtc("t")
-    parsed = pl.DataFrame({"t": distinct}).select(date=date, flag=flag, bad=bad)
-    codes = text.cast(pl.Enum(distinct)).to_physical()
-    return parsed.select(pl.all().gather(codes)).with_columns(pl.col("bad").fill_null(False))
+    date, flag, bad = _dtc("v")
+    parsed = _spread(text, lambda v: pl.struct(date=date, flag=flag, bad=bad))
+    return parsed.struct.unnest().with_columns(pl.col("bad").fill_null(False))
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -466,10 +464,27 @@ def _per_distinct(frame: pl.DataFrame, column: str,
                   function: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """``function`` of a text or categorical column, computed on its distinct values only and
     spread back to every row (a code column has a few values over millions of records)."""
-    values = frame.get_column(column)
-    distinct = values.unique().drop_nulls().cast(pl.String).sort()
-    results = pl.DataFrame({column: distinct}).select(function(pl.col(column))).to_series()
-    return pl.lit(results.gather(values.cast(pl.Enum(distinct)).to_physical()))
+    return pl.lit(_spread(frame.get_column(column), function))
+
+
+def _spread(values: pl.Series, function: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``function`` of ``values`` computed on the distinct values, gathered back per row.
+
+    A categorical column is looked up by its physical (integer) ids, the cheapest way back to
+    the rows; text goes through an enum of its distinct values."""
+    if values.dtype == pl.Categorical:
+        distinct = values.unique().drop_nulls()
+        results = pl.DataFrame({"v": distinct.cast(pl.String)}).select(
+            function(pl.col("v"))).to_series()
+        ids = distinct.to_physical()
+        size = int(ids.max()) + 1 if ids.len() else 1  # type: ignore[arg-type]
+        position = pl.Series(values=[None], dtype=pl.Int64).new_from_index(0, size) \
+            .scatter(ids, pl.int_range(ids.len(), eager=True))
+        return results.gather(position.gather(values.to_physical()))
+    text = values if values.dtype == pl.String else values.cast(pl.String)
+    distinct = text.unique().drop_nulls().sort()
+    results = pl.DataFrame({"v": distinct}).select(function(pl.col("v"))).to_series()
+    return results.gather(text.cast(pl.Enum(distinct)).to_physical())
 
 
 _CODE_COLUMNS = ("TUSTRESC", "TUORRES", "TULOC", "TUBLFL", "TUEVAL", "TRTESTCD", "TRSTAT",
@@ -684,9 +699,10 @@ _DAY_BITS = 22
 
 def _enum_codes(values: pl.Series, kind: pl.Enum) -> pl.Series:
     """The positions of ``values`` in ``kind``'s (sorted) categories; null when absent."""
-    if values.dtype not in (pl.String, pl.Categorical):
-        values = values.cast(pl.String)
-    return values.cast(kind, strict=False).to_physical().cast(pl.Int64)
+    if values.dtype == pl.Categorical:
+        return _spread(values, lambda v: v.cast(kind, strict=False).to_physical()
+                       .cast(pl.Int64))
+    return values.cast(pl.String).cast(kind, strict=False).to_physical().cast(pl.Int64)
 
 
 def _day_numbers(dates: pl.Expr) -> pl.Expr:
@@ -807,8 +823,10 @@ def _measurements(
         .otherwise(state.replace_strict(_STATE_CODES, default=0, return_dtype=pl.Int8)),
     ).with_columns(lkey=lesion_key)
 
-    unknown = rows.filter(pl.col("lkey").is_null()
-                          | ~pl.col("lkey").is_in(lesions.get_column("lkey").implode()))
+    lesion_keys = subjects.len() * n_lesion_ids
+    identified = _lookup(lesions.get_column("lkey"), pl.repeat(True, lesions.height, eager=True),
+                         lesion_keys, rows.get_column("lkey"))
+    unknown = rows.filter(pl.lit(identified).is_null())
     if unknown.height:
         index = int(unknown["_row"].min())  # type: ignore[arg-type]
         record = tr.filter(pl.col("_row") == index)
@@ -850,9 +868,18 @@ def _measurements(
     node_tests = rows.filter(pl.col("test") == _TESTS["LPERP"]).get_column("lkey").unique()
     lesions = lesions.with_columns(
         node=pl.col("locnode") | pl.col("lkey").is_in(node_tests.implode()))
-    placed = (rows.join(scans.select("skey", "day"), on="skey")
-              .join(lesions.select("lkey", "role", "node"), on="lkey")
-              .select("lkey", "day", "test", "diam", "state", "role", "node"))
+    # Each record's scan date and lesion: look-ups by the dense integer keys (a gather, far
+    # cheaper than a join of tens of millions of rows).
+    lkeys, skeys = rows.get_column("lkey"), rows.get_column("skey")
+    placed = rows.select(
+        "lkey", "test", "diam", "state",
+        day=pl.lit(_lookup(scans.get_column("skey"), scans.get_column("day"),
+                           subjects.len() * max(visits.len(), 1), skeys)),
+        role=pl.lit(_lookup(lesions.get_column("lkey"), lesions.get_column("role"),
+                            lesion_keys, lkeys)),
+        node=pl.lit(_lookup(lesions.get_column("lkey"), lesions.get_column("node"),
+                            lesion_keys, lkeys)),
+    ).filter(pl.col("day").is_not_null())
     value_key = pl.col("lkey") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
     test = pl.col("test")
 
@@ -905,6 +932,21 @@ def _measurements(
     # The imputation priority (2 complete, 1 "D", 0 "M") as ADTF_CODES.
     table = table.with_columns(adtf=(2 - pl.col("adtf")).cast(pl.Int8))
     return table, subjects, lesion_ids, lesions.select("lkey", "ORGAN")
+
+
+_DENSE_LIMIT = 1 << 26
+"""Look-up tables up to this many entries are arrays indexed by the key; larger ones joins."""
+
+
+def _lookup(keys: pl.Series, values: pl.Series, size: int, at: pl.Series) -> pl.Series:
+    """``values`` by ``keys`` (distinct, ``0 <= key < size``) at the keys ``at``; null where a
+    key is null or has no value."""
+    if size <= _DENSE_LIMIT:
+        table = pl.Series(values=[None], dtype=values.dtype).new_from_index(0, max(size, 1))
+        return table.scatter(keys, values).gather(at)
+    found = pl.DataFrame({"k": at}).join(pl.DataFrame({"k": keys, "v": values}), on="k",
+                                          how="left", maintain_order="left")
+    return found.get_column("v")
 
 
 def _sorted_codes(values: pl.Series, distinct: pl.Series) -> pl.Series:
