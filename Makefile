@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := examples/lms-deb-tace-anlotinib.yaml
 
-.PHONY: run test lint typecheck unit schema bench clean
+.PHONY: run test lint typecheck unit schema bench bench-1m clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("oncotrack needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -32,11 +32,18 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-## bench: time the per-patient engine (results go in docs/performance.md)
+## bench: time the per-patient engine, the report and the cohort engine at 10 k and 100 k
+## patients (results go in docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/assess.py
 	$(BIN)/python benchmarks/report.py
-	$(BIN)/python benchmarks/cohort_derive.py 10000 100000
+	$(BIN)/python benchmarks/cohort.py 10000 100000
+
+## bench-1m: the cohort engine at 1 M patients, from CSV and from Parquet (about 10 minutes,
+## 6 GB of files in out/bench-cohort)
+bench-1m: $(STAMP)
+	$(BIN)/python benchmarks/cohort.py 1000000
+	$(BIN)/python benchmarks/cohort.py 1000000 --format parquet
 
 ## schema: regenerate the committed JSON Schema of case files
 schema: $(STAMP)

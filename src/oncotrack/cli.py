@@ -338,7 +338,7 @@ def synth(
     out: Annotated[Path, typer.Option(help="Folder for tu, tr, rs and adsl files.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort).")] = 0,
     formats: Annotated[str, typer.Option(
-        "--formats", help="Comma-separated: csv, xpt, json, ndjson.")] = "csv",
+        "--formats", help="Comma-separated: csv, parquet, xpt, json, ndjson.")] = "csv",
 ) -> None:
     """Write a synthetic cohort as SDTM TU, TR, RS and an ADSL-like subject table.
 
@@ -348,9 +348,10 @@ def synth(
     from oncotrack.cohort.synth import synthesize, write_sdtm
 
     chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = sorted(set(chosen) - {"csv", "xpt", "json", "ndjson"})
+    unknown = sorted(set(chosen) - {"csv", "parquet", "xpt", "json", "ndjson"})
     if unknown or not chosen:
-        err.print(f"error: --formats: expected csv, xpt, json or ndjson, got {formats!r}")
+        err.print(f"error: --formats: expected csv, parquet, xpt, json or ndjson, got "
+                  f"{formats!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
     with Progress(transient=True, console=err) as progress:
         task = progress.add_task(f"synthesising {patients} patients", total=2)

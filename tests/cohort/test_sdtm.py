@@ -17,6 +17,7 @@ from oncotrack.interop.datasetjson import (
     write_dataset_json,
 )
 from oncotrack.interop.sdtm import (
+    USED_COLUMNS,
     measurements_table,
     read_domain,
     read_subjects,
@@ -220,6 +221,13 @@ def _error(path: Path) -> CohortInputError:
     assert isinstance(error, CaseError)
     assert len(error.problems) == 1
     assert str(path) in str(error)
+    domain = path.stem.upper()
+    if domain in USED_COLUMNS and path.stat().st_size:
+        # The cohort path (used columns only, text as categoricals) finds the same problem.
+        with pytest.raises(CohortInputError) as again:
+            read_domain(path, domain, columns=USED_COLUMNS[domain])
+        assert (again.value.row, again.value.column) == (error.row, error.column)
+        assert again.value.message.split(";")[0] == error.message.split(";")[0]
     return error
 
 

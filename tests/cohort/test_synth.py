@@ -10,7 +10,10 @@ import pytest
 
 from oncotrack.cohort import schema
 from oncotrack.cohort.synth import synthesize, write_sdtm
+from oncotrack.cohort.derive import derive
 from oncotrack.interop.sdtm import (
+    USED_COLUMNS,
+    coded_measurements,
     measurements_table,
     read_domain,
     read_subjects,
@@ -102,10 +105,10 @@ def test_realistic_mix() -> None:
 
 def test_write_and_read_back(tmp_path: Path) -> None:
     cohort = synthesize(30, seed=2)
-    written = write_sdtm(cohort, tmp_path, formats=("csv", "xpt", "json", "ndjson"))
+    written = write_sdtm(cohort, tmp_path, formats=("csv", "parquet", "xpt", "json", "ndjson"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
-    assert len(written) == 16
-    for kind in ("csv", "xpt", "json", "ndjson"):
+    assert len(written) == 20
+    for kind in ("csv", "parquet", "xpt", "json", "ndjson"):
         for name in ("TU", "TR", "RS"):
             assert read_domain(tmp_path / f"{name.lower()}.{kind}").equals(cohort[name]), (
                 name, kind)
@@ -129,3 +132,23 @@ def test_write_nothing_on_error(tmp_path: Path) -> None:
 def test_bad_patient_count() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         synthesize(0)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "xpt", "json"])
+def test_reading_only_the_used_columns_gives_the_same_measurements(tmp_path: Path,
+                                                                    kind: str) -> None:
+    cohort = synthesize(300, seed=5)
+    write_sdtm(cohort, tmp_path, formats=(kind,))
+    full = measurements_table(read_domain(tmp_path / f"tu.{kind}"),
+                              read_domain(tmp_path / f"tr.{kind}"))
+    tu = read_domain(tmp_path / f"tu.{kind}", "TU", columns=USED_COLUMNS["TU"])
+    tr = read_domain(tmp_path / f"tr.{kind}", "TR", columns=USED_COLUMNS["TR"])
+    assert set(tr.columns) <= set(USED_COLUMNS["TR"])
+    assert measurements_table(tu, tr, check=False).equals(full)
+    coded = coded_measurements(tu, tr, check=False)
+    assert coded.frame.schema == pl.Schema(schema.CODED)
+    subjects = subjects_table(cohort["ADSL"])
+    by_table, by_code = derive(full, subjects), derive(coded, subjects)
+    assert by_code.adrs.equals(by_table.adrs)
+    assert by_code.adtte.equals(by_table.adtte)
+    assert by_code.timepoints.equals(by_table.timepoints)

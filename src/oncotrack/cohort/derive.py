@@ -484,6 +484,23 @@ def derive(
     timepoint responses alone (:func:`derive_from_responses` runs that second stage on
     investigator responses).
     """
+    return derive_endpoints(derive_timepoints(measurements, subjects), subjects,
+                            reference=reference, sd_window_days=sd_window_days,
+                            confirm_days=confirm_days, max_ne=max_ne, accept_sd=accept_sd)
+
+
+@dataclass(frozen=True)
+class Timepoints:
+    """:func:`derive`'s first stage, the timepoint responses (internal frames, integer keys)."""
+
+    follow: pl.DataFrame
+    """One row per subject (``sid``, its row in the subject table) and follow-up scan."""
+    baselines: pl.DataFrame
+    """Per subject: ``base_day`` and ``n_targets``."""
+
+
+def derive_timepoints(measurements: pl.DataFrame | Coded, subjects: pl.DataFrame) -> Timepoints:
+    """The first stage of :func:`derive`: the RECIST 1.1 timepoint responses."""
     ids = _subject_ids(subjects)
     coded = measurements if isinstance(measurements, Coded) else _coded(measurements)
     # The coded subjects' rows in ``subjects`` (null: not there, ignored), spread to the rows.
@@ -494,9 +511,25 @@ def derive(
             .filter(pl.col("sid").is_not_null()))
     scans, seen = _scans(rows)
     tps = _timepoint_rules(scans, seen)
-    baselines = scans.filter("base").select("sid", "base_day", "n_targets")
-    follow = tps.filter(~pl.col("base")).with_columns(nt_only=pl.col("n_targets") == 0)
-    return _from_responses(follow, baselines, subjects, ids, reference, detail=True,
+    return Timepoints(
+        follow=tps.filter(~pl.col("base")).with_columns(nt_only=pl.col("n_targets") == 0),
+        baselines=scans.filter("base").select("sid", "base_day", "n_targets"))
+
+
+def derive_endpoints(
+    timepoints: Timepoints,
+    subjects: pl.DataFrame,
+    *,
+    reference: str = "RANDDT",
+    sd_window_days: int = 42,
+    confirm_days: int = 28,
+    max_ne: int = 1,
+    accept_sd: bool = False,
+) -> Derived:
+    """The second stage of :func:`derive`: best responses, ADRS and ADTTE from the timepoints
+    of :func:`derive_timepoints` (same ``subjects``)."""
+    return _from_responses(timepoints.follow, timepoints.baselines, subjects,
+                           _subject_ids(subjects), reference, detail=True,
                            options=(sd_window_days, confirm_days, max_ne, accept_sd))
 
 

@@ -53,7 +53,7 @@ TARGET_ORGANS = ("LIVER", "LUNG", "LYMPH NODE", "ADRENAL GLAND", "KIDNEY", "PERI
 NON_TARGET_ORGANS = ("LIVER", "LUNG", "LYMPH NODE", "BONE", "PLEURA", "PERITONEUM", "BRAIN")
 NEW_ORGANS = ("LIVER", "LUNG", "BONE", "BRAIN", "ADRENAL GLAND", "PERITONEUM")
 TABLES = ("TU", "TR", "RS", "ADSL")
-FORMATS = ("csv", "xpt", "json", "ndjson")
+FORMATS = ("csv", "parquet", "xpt", "json", "ndjson")
 
 _CHUNK = 100_000
 _V = MAX_FOLLOW_UPS + 1  # baseline + follow-ups
@@ -374,7 +374,8 @@ _TABLE_LABELS = {"TU": "Tumor/Lesion Identification", "TR": "Tumor/Lesion Result
 
 def write_sdtm(tables: Mapping[str, pl.DataFrame], out_dir: str | Path,
                formats: Iterable[str] = ("csv",)) -> list[Path]:
-    """Write ``tu``, ``tr``, ``rs``, ``adsl`` files (``.csv``, ``.xpt``, ``.json``, ``.ndjson``).
+    """Write ``tu``, ``tr``, ``rs``, ``adsl`` files (``.csv``, ``.parquet``, ``.xpt``, ``.json``,
+    ``.ndjson``).
 
     Files are written into a temporary folder inside ``out_dir`` and moved into place only when
     all of them are complete: on an error nothing is left behind. Returns the paths written.
@@ -411,6 +412,8 @@ def _write_one(frame: pl.DataFrame, name: str, kind: str, target: Path) -> None:
     labels: dict[str, str | None] = {c: VARIABLE_LABELS.get(c, c)[:40] for c in frame.columns}
     if kind == "csv":
         frame.write_csv(target)
+    elif kind == "parquet":
+        frame.write_parquet(target)
     elif kind == "xpt":
         import pyreadstat
 
