@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from oncotrack.cohort import schema
-from oncotrack.cohort.synth import synthesize, write_sdtm
 from oncotrack.cohort.derive import derive
+from oncotrack.cohort.synth import synthesize, write_sdtm
 from oncotrack.interop.sdtm import (
     USED_COLUMNS,
     coded_measurements,
