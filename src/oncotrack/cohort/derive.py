@@ -186,36 +186,57 @@ def _scans(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "new": (role == ROLE_CODES[ROLE_NEW])
         & (state == STATE_CODES[UNEQUIVOCAL]).fill_null(False),
     }
+    n_scans = int(rows.get_column("scan").max() or 0) + 1  # type: ignore[arg-type]
     packed = rows.select(
-        key=pl.col("sid") * _DAY_SPAN + pl.col("day") + _DAY_OFFSET,
-        total=pl.when(target).then(value).otherwise(None),
-        adtf=pl.col("adtf"),
-        **{name: flag.cast(pl.Int8) for name, flag in flags.items()},
+        key=pl.col("sid") * n_scans + pl.col("scan"),
+        day=pl.col("day"),
+        total=pl.when(measured).then(value).otherwise(0),
+        **{name: flag.fill_null(False).cast(pl.Int64) for name, flag in flags.items()},
     )
     counts = ["n_t", "n_meas", "n_back", "n_nt", "nt_absent"]
     anys = ["base", "nt_prog", "nt_ne", "new"]
-    # One packed integer key (subject, day): grouping on it is several times faster than on
-    # the subject and the date.
-    scans = packed.group_by("key").agg(
-        pl.col("total").sum(),
-        pl.col("adtf").max(),
-        *(pl.col(c).sum().cast(pl.Int64) for c in counts),
-        *(pl.col(c).max() for c in anys),
-    ).with_columns(
+    scans = _sums_by_key(packed, ["total", *counts, *anys], n_scans).with_columns(
         *(pl.col(c) > 0 for c in anys),
-        sid=pl.col("key") // _DAY_SPAN,
-        day=pl.col("key") % _DAY_SPAN - _DAY_OFFSET,
+        sid=pl.col("key") // n_scans,
     ).drop("key")
     subjects = scans.filter("base").group_by("sid").agg(
         base_day=pl.col("day").min(), n_targets=pl.col("n_t").sort_by("day").first(),
         base_sum=pl.col("total").sort_by("day").first(),
     ).join(scans.group_by("sid").agg(n_nontargets=pl.col("n_nt").max()), on="sid")
-    scans = (scans.join(subjects, on="sid", how="inner")
+    # Keys are in subject and scan order, so the scans stay sorted by subject and date.
+    scans = (scans.join(subjects, on="sid", how="inner", maintain_order="left")
              .filter(pl.col("day") >= pl.col("base_day"))
-             .with_columns(base=pl.col("day") == pl.col("base_day"))
-             .sort("sid", "day"))
+             .with_columns(base=pl.col("day") == pl.col("base_day")))
     new_lesions = rows.filter((role == ROLE_CODES[ROLE_NEW]) & pl.col("les").is_not_null())
     return scans, _progression_dates(new_lesions)
+
+
+def _sums_by_key(frame: pl.DataFrame, columns: list[str], n_scans: int) -> pl.DataFrame:
+    """Per ``key`` (subject × n_scans + scan ordinal): the sums of ``columns`` and the ``day``,
+    sorted by key.
+
+    Keys are dense integers, so the sums are counted into arrays indexed by the key
+    (``numpy.bincount``), several times faster than a hash group-by over tens of millions of
+    rows; a key range too large for arrays falls back to polars' group-by.
+    """
+    size = (int(frame.get_column("key").max() or 0) + 1) if frame.height else 0  # type: ignore[arg-type]
+    if size > _DENSE_GROUPS:
+        return frame.group_by("key").agg(pl.col("day").first(), pl.col(columns).sum()) \
+            .sort("key")
+    key = frame.get_column("key").to_numpy()
+    rows_per_key = np.bincount(key, minlength=size)
+    present = np.flatnonzero(rows_per_key)
+    day = np.zeros(size, dtype=np.int64)
+    day[key] = frame.get_column("day").to_numpy()  # one day per key
+    out = {"key": present, "day": day[present]}
+    for column in columns:
+        sums = np.bincount(key, weights=frame.get_column(column).to_numpy(), minlength=size)
+        out[column] = np.rint(sums[present]).astype(np.int64)  # integers below 2**53: exact
+    return pl.DataFrame(out)
+
+
+_DENSE_GROUPS = 1 << 26
+"""Up to this many (subject, scan) keys, :func:`_sums_by_key` counts into arrays."""
 
 
 def _progression_dates(new: pl.DataFrame) -> pl.DataFrame:
@@ -598,6 +619,8 @@ def _coded(measurements: pl.DataFrame) -> Coded:
     frame = measurements.select(
         sid=code("USUBJID", pl.Enum(names)),
         day=_days("ADT"),
+        scan=(_days("ADT").rank("dense").over(code("USUBJID", pl.Enum(names))) - 1)
+        .cast(pl.Int64),
         adtf=_flag_code(pl.col("ADTF")),
         base=pl.col("BASEFL"),
         les=code("LESIONID", pl.Enum(lesions)),

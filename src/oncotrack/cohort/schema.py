@@ -44,6 +44,7 @@ ADTF_CODES = {None: 0, "D": 1, "M": 2}
 CODED: dict[str, pl.DataType | type[pl.DataType]] = {
     "sid": pl.Int64,             # the subject's position in ``Coded.subjects``
     "day": pl.Int64,             # ADT as days since 1970-01-01
+    "scan": pl.Int64,            # the date's ordinal among the subject's scan dates, from 0
     "adtf": pl.Int8,             # ADTF_CODES
     "base": pl.Boolean,          # BASEFL
     "les": pl.Int64,             # LESIONID as a number (the same lesion, the same number)

@@ -863,7 +863,14 @@ def _measurements(
     date_key = pl.col("sid") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
     scan_dates = (scans.with_columns(dkey=date_key).group_by("dkey")
                   .agg(pl.col("sid").first(), pl.col("day").first(), pl.col("adtf").max(),
-                       pl.col("base").max()))
+                       pl.col("base").max())
+                  .sort("dkey").with_row_index("_i"))
+    # Each scan date's ordinal within its subject (0 = the baseline): the derivation groups by
+    # it over a dense integer range.
+    first_of_subject = (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)
+    scan_dates = scan_dates.with_columns(
+        scan=(pl.col("_i") - pl.when(first_of_subject).then(pl.col("_i")).forward_fill())
+        .cast(pl.Int64)).drop("_i")
 
     node_tests = rows.filter(pl.col("test") == _TESTS["LPERP"]).get_column("lkey").unique()
     lesions = lesions.with_columns(
@@ -909,9 +916,9 @@ def _measurements(
                                        pl.col("day").first())
         .with_columns(dkey=(pl.col("lkey") // n_lesion_ids) * (1 << _DAY_BITS) + pl.col("day")
                       + _DAY_OFFSET)
-        .join(scan_dates.select("dkey", "sid", "adtf", "base"), on="dkey")
+        .join(scan_dates.select("dkey", "sid", "adtf", "base", "scan"), on="dkey")
         .join(lesions.select("lkey", "les", "role", "node"), on="lkey")
-        .select("sid", "day", "adtf", "base", "les", "lkey", "role", "node",
+        .select("sid", "day", "scan", "adtf", "base", "les", "lkey", "role", "node",
                 diam=pl.lit(None, pl.Float64), state="state")
     )
 
@@ -919,10 +926,10 @@ def _measurements(
         """Each lesion of the role at each of its subject's scan dates."""
         return (lesions.filter(pl.col("role") == _ROLE_CODES[role])
                 .select("sid", "les", "lkey", "role", "node")
-                .join(scan_dates.select("sid", "day", "adtf", "base"), on="sid")
+                .join(scan_dates.select("sid", "day", "adtf", "base", "scan"), on="sid")
                 .with_columns(vkey=value_key))
 
-    columns = ("sid", "day", "adtf", "base", "les", "lkey", "role", "node")
+    columns = ("sid", "day", "scan", "adtf", "base", "les", "lkey", "role", "node")
     targets = every_scan(schema.ROLE_TARGET).join(target_values, on="vkey", how="left").select(
         *columns, diam="DIAM", state=pl.lit(None, pl.Int8))
     non_targets = every_scan(schema.ROLE_NON_TARGET).join(nt_values, on="vkey", how="left") \
