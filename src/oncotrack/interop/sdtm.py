@@ -568,6 +568,9 @@ def check_domain(frame: pl.DataFrame, domain: str, source: str,
             if found:
                 _raise_at(frame, found, column, message, source, first_line, show_value)
     keys = _present(frame, *_DUPLICATE_KEYS[domain])
+    packed = _packed_key(frame, keys)
+    if packed is not None and packed.n_unique() == frame.height:
+        return  # every key distinct: no duplicate record
     # Hashes first (fast); rows whose hash repeats are then compared exactly.
     hashed = frame.select(pl.struct(keys).hash().alias("h"))["h"]
     suspects = hashed.is_duplicated()
@@ -585,6 +588,26 @@ def check_domain(frame: pl.DataFrame, domain: str, source: str,
         column = keys[-1] if domain == "ADSL" else f"{domain}DTC"
         _raise_at(frame, found, column, f"duplicate record: same {', '.join(keys)} as row "
                   f"{first + 1}", source, first_line, show_value=False)
+
+
+def _packed_key(frame: pl.DataFrame, keys: list[str]) -> pl.Series | None:
+    """The text columns ``keys`` as one integer per row (each column's dense code of its
+    distinct values, side by side in the bits), equal exactly when the rows' keys are equal;
+    None when they do not fit in 63 bits or a column is not text."""
+    packed: pl.Series | None = None
+    bits = 0
+    for key in keys:
+        values = frame.get_column(key)
+        if values.dtype not in (pl.String, pl.Categorical):
+            return None
+        codes = _spread(values, lambda v: pl.int_range(pl.len(), dtype=pl.Int64))
+        width = max(int(codes.max() or 0) + 2, 2).bit_length()  # type: ignore[arg-type]
+        codes = codes.fill_null(int(codes.max() or 0) + 1)  # type: ignore[arg-type]
+        bits += width
+        if bits > 63:
+            return None
+        packed = codes if packed is None else packed * (1 << width) + codes
+    return packed
 
 
 def _role_expr(frame: pl.DataFrame) -> pl.Expr:
