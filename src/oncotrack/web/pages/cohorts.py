@@ -3,10 +3,11 @@ reading, derivation and analysis are oncotrack.store.cohorts' and oncotrack.coho
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -40,9 +41,17 @@ def cohort_list(request: Request, _user: Viewer,
                   when=views.when)
 
 
-@router.post("/cohorts")
-async def cohort_upload(request: Request, user: Editor,
-                        db: Db) -> Response:
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    files: dict[str, bytes]
+    """Role (tu, tr, rs, subjects) -> the file's bytes."""
+    names: dict[str, str]
+    """Role -> the file's name (its type, and the place named in an error)."""
+
+
+async def read_upload(request: Request) -> Upload:
+    """The upload form, read on the event loop (the derivation then runs in the thread pool)."""
     form = await request.form()
     files: dict[str, bytes] = {}
     names: dict[str, str] = {}
@@ -52,12 +61,17 @@ async def cohort_upload(request: Request, user: Editor,
             files[role] = await upload.read()
             names[role] = upload.filename
     name = form.get("name")
-    name = name if isinstance(name, str) else ""
+    return Upload(name if isinstance(name, str) else "", files, names)
+
+
+@router.post("/cohorts")
+def cohort_upload(request: Request, user: Editor, db: Db,
+                  upload: Annotated[Upload, Depends(read_upload)]) -> Response:
     try:
-        row = create_cohort(db, user, name, files, names)
+        row = create_cohort(db, user, upload.name, upload.files, upload.names)
     except InvalidRecord as error:
         db.rollback()
-        return render(request, "cohorts.html", 422, cohorts=list_cohorts(db), name=name,
+        return render(request, "cohorts.html", 422, cohorts=list_cohorts(db), name=upload.name,
                       errors=map_errors(error.errors, []).general, when=views.when)
     return RedirectResponse(f"/cohorts/{row.id}", status_code=303)
 

@@ -26,15 +26,17 @@ from oncotrack.web.pages.access import Db, Editor, Viewer
 from oncotrack.web.pages.forms import SPECS, map_errors, payload_from_form, values_from_payload
 from oncotrack.web.pages.rendering import render
 from oncotrack.web.pages.submission import (
+    Submitted,
     conflict_context,
     form_fields,
     form_version,
-    read_form,
     reason_error,
 )
 
 router = APIRouter(include_in_schema=False)
 PATIENT = SPECS["patients"]
+MAX_CASE_FILE = 5 * 1024 * 1024
+"""A case file is a few kB; anything near this is not one."""
 SAVED = {"1": "Saved.", "deleted": "Deleted.", "imported": "Imported."}
 """The notice after a change (the page is reached by a redirect: ``?saved=...``)."""
 
@@ -141,9 +143,7 @@ def new_patient_form(request: Request, _user: Editor) -> Response:
 
 
 @router.post("/patients/new")
-async def new_patient_submit(request: Request, user: Editor,
-                             db: Db) -> Response:
-    form = await read_form(request)
+def new_patient_submit(request: Request, user: Editor, db: Db, form: Submitted) -> Response:
     payload = payload_from_form(PATIENT, form, None)
     try:
         row = repo.create_patient(db, user, payload.get("patient", {}),
@@ -172,10 +172,9 @@ def edit_patient_form(request: Request, patient_id: int, _user: Editor,
 
 
 @router.post("/patients/{patient_id:int}/edit")
-async def edit_patient_submit(request: Request, patient_id: int, user: Editor,
-                              db: Db) -> Response:
+def edit_patient_submit(request: Request, patient_id: int, user: Editor, db: Db,
+                        form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
-    form = await read_form(request)
     payload = payload_from_form(PATIENT, form, patient.payload)
     version = form_version(form)
     missing = reason_error(form)
@@ -215,10 +214,9 @@ def _delete_page(request: Request, patient: PatientRow, *, error: str | None = N
 
 
 @router.post("/patients/{patient_id:int}/delete")
-async def delete_patient_submit(request: Request, patient_id: int, user: Editor,
-                                db: Db) -> Response:
+def delete_patient_submit(request: Request, patient_id: int, user: Editor, db: Db,
+                          form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
-    form = await read_form(request)
     reason = form.get("reason", "").strip()
     if not reason:
         return _delete_page(request, patient, error="Give a reason for the deletion.",
@@ -242,11 +240,14 @@ def import_form(request: Request, _user: Editor) -> Response:
 
 
 @router.post("/patients/import")
-async def import_submit(request: Request, file: Annotated[UploadFile, File()], user: Editor,
-                        db: Db, replace: Annotated[str | None, Form()] = None,
-                        reason: Annotated[str, Form()] = "") -> Response:
+def import_submit(request: Request, file: Annotated[UploadFile, File()], user: Editor, db: Db,
+                  replace: Annotated[str | None, Form()] = None,
+                  reason: Annotated[str, Form()] = "") -> Response:
     name = file.filename or "upload"
-    raw = await file.read()
+    raw = file.file.read(MAX_CASE_FILE + 1)
+    if len(raw) > MAX_CASE_FILE:
+        return render(request, "import.html", 413, replace=replace is not None, reason=reason,
+                      errors=[f"{name}: larger than {MAX_CASE_FILE // 1024 // 1024} MB"])
     try:
         case = parse_case(raw.decode("utf-8"), source=name)
         row = repo.import_case(db, user, case, replace=replace is not None,

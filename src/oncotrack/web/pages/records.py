@@ -32,10 +32,10 @@ from oncotrack.web.pages.forms import (
 )
 from oncotrack.web.pages.rendering import render
 from oncotrack.web.pages.submission import (
+    Submitted,
     conflict_context,
     form_fields,
     form_version,
-    read_form,
     reason_error,
 )
 
@@ -122,12 +122,10 @@ def new_record_form(request: Request, patient_id: int, kind: str, _user: Editor,
 
 
 @router.post("/patients/{patient_id:int}/{kind}/new")
-async def new_record_submit(request: Request, patient_id: int, kind: str,
-                            user: Editor,
-                            db: Db) -> Response:
+def new_record_submit(request: Request, patient_id: int, kind: str, user: Editor, db: Db,
+                      form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
     kind = _kind(kind)
-    form = await read_form(request)
     lesions = _lesions(db, patient_id) if kind == "assessments" else []
     payload = payload_from_form(SPECS[kind], form, None, lesions)
     try:
@@ -149,12 +147,10 @@ def edit_record_form(request: Request, patient_id: int, kind: str, record_id: in
 
 
 @router.post("/patients/{patient_id:int}/{kind}/{record_id:int}/edit")
-async def edit_record_submit(request: Request, patient_id: int, kind: str, record_id: int,
-                             user: Editor,
-                             db: Db) -> Response:
+def edit_record_submit(request: Request, patient_id: int, kind: str, record_id: int, user: Editor,
+                       db: Db, form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
     row = _record(db, patient_id, _kind(kind), record_id)
-    form = await read_form(request)
     version = form_version(form)
     lesions = _lesions(db, patient_id) if kind == "assessments" else []
     payload = payload_from_form(SPECS[kind], form, row.payload, lesions)
@@ -198,12 +194,10 @@ def _delete_page(request: Request, patient: PatientRow, row: RecordRow, *,
 
 
 @router.post("/patients/{patient_id:int}/{kind}/{record_id:int}/delete")
-async def delete_record_submit(request: Request, patient_id: int, kind: str, record_id: int,
-                               user: Editor,
-                               db: Db) -> Response:
+def delete_record_submit(request: Request, patient_id: int, kind: str, record_id: int,
+                         user: Editor, db: Db, form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
     row = _record(db, patient_id, _kind(kind), record_id)
-    form = await read_form(request)
     reason = form.get("reason", "").strip()
     if not reason:
         return _delete_page(request, patient, row, status_code=422,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from oncotrack.store.errors import InvalidRecord, VersionConflict
 from oncotrack.store.validation import normalise_patient, normalise_record
@@ -72,6 +72,12 @@ def form_fields() -> dict[str, Any]:
 async def read_form(request: Request) -> dict[str, str]:
     """The submitted text fields (the last value of a repeated name; files are read apart)."""
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+Submitted = Annotated[dict[str, str], Depends(read_form)]
+"""The form, read on the event loop, so that the route itself can be a plain function: FastAPI
+runs those in its thread pool, and a route's database work and engine calls never block the loop
+(an ``async`` route calling the store would)."""
 
 
 def form_version(form: Mapping[str, str]) -> int:
