@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from oncotrack.model.case import Assessment, Procedure, Regimen
+from oncotrack.model.case import Assessment, Diagnosis, Procedure, Regimen
 from oncotrack.web.pages.forms import (
     SPECS,
     input_names,
@@ -129,3 +129,22 @@ def test_other_criteria_measurements_beside_the_diameter() -> None:
     Assessment.model_validate(payload)
     assert values_from_payload(spec, payload)["attenuation_hu.T1"] == "41.5"
     assert "viable.T1" in input_names(spec, LESIONS)
+
+
+def test_diagnosis_size_and_markers() -> None:
+    spec = SPECS["diagnoses"]
+    form = {"site": "retroperitoneum", "size_cm": "9 × 4.5 x 4,5",
+            "ihc": "Desmin: positive; Ki-67: 50%;", "molecular": ""}
+    payload = payload_from_form(spec, form, None)
+    assert payload == {"site": "retroperitoneum", "size_cm": [9, 4.5, "4,5"],
+                       "ihc": {"Desmin": "positive", "Ki-67": "50%"}}
+    with pytest.raises(ValidationError):  # a decimal comma is refused, never read as 4 and 5
+        Diagnosis.model_validate(payload)
+    form["size_cm"] = "9 × 4.5 × 4.5"
+    payload = payload_from_form(spec, form, None)
+    assert payload["size_cm"] == [9, 4.5, 4.5]
+    Diagnosis.model_validate(payload)
+    shown = values_from_payload(spec, payload)
+    assert shown["size_cm"] == "9 × 4.5 × 4.5"
+    assert shown["ihc"] == "Desmin: positive; Ki-67: 50%"
+    assert payload_from_form(spec, shown, payload) == payload

@@ -233,3 +233,21 @@ def test_static_assets_are_local_and_listed(app: FastAPI) -> None:
     assert client.get("/static/report.css").text.startswith(":root")
     assert client.get("/static/secrets.txt").status_code == 404
     assert client.get("/static/..%2Fpages%2F__init__.py").status_code == 404
+
+
+def test_every_record_form_renders_with_its_stored_values(app: FastAPI) -> None:
+    client, token = sign_in(app, "editor")
+    patient = import_reference(client, token)
+    page = client.get(patient).text
+    for kind in ("diagnoses", "lesions", "assessments", "procedures", "regimens", "labs",
+                 "events"):
+        assert client.get(f"{patient}/{kind}/new").status_code == 200, kind
+        link = re.search(rf'href="({patient}/{kind}/\d+/edit)"', page)
+        assert link, kind
+        assert client.get(link.group(1)).status_code == 200, kind
+    assert client.get(f"{patient}/clinical/new").status_code == 200
+    diagnosis = re.search(rf'href="({patient}/diagnoses/\d+/edit)"', page)
+    assert diagnosis
+    form = client.get(diagnosis.group(1)).text
+    assert "Desmin: positive" in form
+    assert 'value="9 × 4.5 × 4.5"' in form

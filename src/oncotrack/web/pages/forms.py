@@ -30,7 +30,8 @@ class Field:
 
     name: str
     label: str
-    type: str = "text"  # text, number, integer, date, select, checkbox, textarea, list
+    type: str = "text"  # text, number, integer, date, select, checkbox, textarea, list,
+    # numbers (a list of numbers), pairs (a mapping, written "key: value; key: value")
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
@@ -85,6 +86,11 @@ SPECS: dict[str, FormSpec] = {
         Field("site", "Site", required=True),
         Field("histology", "Histology"),
         Field("grade", "Grade", help="e.g. FNCLCC G2"),
+        Field("size_cm", "Size (cm, largest first)", "numbers",
+              help="e.g. 9 × 4.5 × 4.5 (decimal point, not comma)"),
+        Field("ihc", "Immunohistochemistry", "pairs",
+              help="marker: result; marker: result (e.g. Desmin: positive; Ki-67: 50%)"),
+        Field("molecular", "Molecular tests", "pairs", help="test: result; test: result"),
         Field("confirmed_by", "Confirmed by", help="e.g. surgical pathology, biopsy"),
         Field("nodal_status", "Regional nodes (AJCC)", "select", choices=("", "N0", "N1", "NX")),
         Field("distant_metastasis", "Distant metastasis (AJCC)", "select",
@@ -219,9 +225,21 @@ def _parse(spec_field: Field, raw: str | None) -> Any:
         return _number(text, spec_field.type == "integer")
     if spec_field.type == "list":
         return [part.strip() for part in text.split(",") if part.strip()]
+    if spec_field.type == "numbers":
+        # "9 × 4.5 × 4.5"; a comma is not a separator: "4,5" may be a decimal comma, so it
+        # goes to the model as typed and comes back as an error rather than as two numbers
+        parts = text.replace("×", " ").replace("x", " ").replace(";", " ").split()
+        return [_number(part, integer=False) for part in parts]
+    if spec_field.type == "pairs":
+        return dict(_pair(part) for part in text.split(";") if part.strip())
     if spec_field.choices == _yes_no():
         return {"yes": True, "no": False}.get(text, text)
     return text
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, _, value = text.partition(":")
+    return key.strip(), value.strip()
 
 
 def _set(target: dict[str, Any], path: str, value: Any) -> None:
@@ -361,6 +379,10 @@ def values_from_payload(spec: FormSpec, payload: Mapping[str, Any]) -> dict[str,
             continue
         elif isinstance(value, bool):
             values[spec_field.name] = "yes" if value else "no"
+        elif spec_field.type == "numbers" and isinstance(value, list):
+            values[spec_field.name] = " × ".join(_plain(v) for v in value)
+        elif spec_field.type == "pairs" and isinstance(value, dict):
+            values[spec_field.name] = "; ".join(f"{k}: {v}" for k, v in value.items())
         elif isinstance(value, list):
             values[spec_field.name] = ", ".join(str(v) for v in value)
         else:
