@@ -224,7 +224,7 @@ def _profile(url: str, kind: str, requests: int = 400) -> None:
             patient = (await client.get("/api/v1/patients")).json()[0]["id"]
             path = f"/api/v1/patients/{patient}/assessment"
             await client.get(path)
-            profiler = Profiler(interval=0.0002, async_mode="enabled")
+            profiler = Profiler(interval=0.001, async_mode="enabled")
             began = time.perf_counter()
             profiler.start()
             for _ in range(requests):
@@ -261,19 +261,20 @@ def _machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", default="50",
+                        help="Concurrent clients; a comma-separated list runs each in turn.")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=1, help="Server processes.")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     print(_machine())
     for kind in args.db.split(","):
-        with _database(kind) as url:
-            with _server(url, args.workers) as (base, pid):
-                lines = asyncio.run(_bench(base, pid, args.clients, args.requests))
-            print(f"{kind}, {args.clients} clients, {args.workers} server process(es):")
-            for name, line in lines:
-                print(f"  {name:4s} {line}")
+        with _database(kind) as url, _server(url, args.workers) as (base, pid):
+            for clients in (int(n) for n in args.clients.split(",")):
+                lines = asyncio.run(_bench(base, pid, clients, args.requests))
+                print(f"{kind}, {clients} client(s), {args.workers} server process(es):")
+                for name, line in lines:
+                    print(f"  {name:4s} {line}")
         if args.profile:
             with _database(kind) as url:
                 _profile(url, kind)

@@ -114,6 +114,21 @@ def test_assessment_is_the_cli_json_and_follows_every_change(editor: Client) -> 
     assert len(after["timepoints"]) == len(expected["timepoints"]) - 1
 
 
+def test_assessment_revalidates_by_etag(editor: Client) -> None:
+    pid = import_reference(editor)["id"]
+    url = f"{API}/patients/{pid}/assessment"
+    first = editor.get(url)
+    tag = first.headers["etag"]
+    unchanged = editor.get(url, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    lab = editor.get(f"{API}/patients/{pid}/labs").json()[0]
+    editor.delete(f"{API}/patients/{pid}/labs/{lab['id']}", params={"version": lab["version"]})
+    changed = editor.get(url, headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != tag
+
+
 def test_a_case_without_baseline_cannot_be_assessed_yet(editor: Client) -> None:
     pid = editor.post(f"{API}/patients", json={"patient": {"id": "NEW-1"}}).json()["id"]
     response = editor.get(f"{API}/patients/{pid}/assessment")

@@ -145,7 +145,13 @@ def assessment(patient_id: Id, request: Request, db: DbSession, _user: Viewer) -
             "detail": "the case cannot be assessed yet",
             "errors": [{"loc": list(p.location), "msg": p.message}
                        for p in result.error.problems]})
-    return Response(result.json, media_type="application/json")
+    # The result changes only with the case's revision: a client that has it revalidates for
+    # nothing (304, no body).
+    headers = {"ETag": f'"patient-{patient_id}-r{result.revision}"',
+               "Cache-Control": "private, no-cache"}
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(result.json, media_type="application/json", headers=headers)
 
 
 class CaseFormat(StrEnum):
