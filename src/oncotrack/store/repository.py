@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -265,10 +265,14 @@ def load_case(s: Session, patient_id: int) -> Case:
     return check_assembled(patient.payload, _by_kind(_active_records(s, patient_id)))
 
 
+# Built once: read on every view of a patient's derived results.
+_CASE_REVISION = select(PatientRow.case_revision).where(
+    PatientRow.id == bindparam("patient_id"), PatientRow.deleted_at.is_(None))
+
+
 def case_revision(s: Session, patient_id: int) -> int:
     """The patient's case revision (raised by every change): a cache key for derived results."""
-    revision = s.execute(select(PatientRow.case_revision).where(
-        PatientRow.id == patient_id, PatientRow.deleted_at.is_(None))).scalar_one_or_none()
+    revision = s.execute(_CASE_REVISION, {"patient_id": patient_id}).scalar_one_or_none()
     if revision is None:
         raise NotFound(f"patient {patient_id}")
     return int(revision)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -124,14 +124,18 @@ def logout(request: Request, response: Response) -> None:
     request.state.web_session, request.state.user = None, None
 
 
+# Built once: this query runs on every request, and building it costs as much as running it.
+_LIVE_SESSION = (
+    select(WebSessionRow, UserRow).join(UserRow, UserRow.id == WebSessionRow.user_id)
+    .where(WebSessionRow.token_hash == bindparam("token_hash"),
+           WebSessionRow.expires_at > bindparam("now"), UserRow.active.is_(True)))
+
+
 def resolve_session(db: Session, token: str | None) -> tuple[WebSessionRow, UserRow] | None:
     """The live session and its active user for a cookie token, or None."""
     if not token:
         return None
-    found = db.execute(
-        select(WebSessionRow, UserRow).join(UserRow, UserRow.id == WebSessionRow.user_id)
-        .where(WebSessionRow.token_hash == token_hash(token),
-               WebSessionRow.expires_at > utcnow(), UserRow.active.is_(True))).first()
+    found = db.execute(_LIVE_SESSION, {"token_hash": token_hash(token), "now": utcnow()}).first()
     return (found[0], found[1]) if found else None
 
 
