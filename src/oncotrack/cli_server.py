@@ -68,12 +68,16 @@ def serve(
     interactive API docs at /docs."""
     import uvicorn
 
+    from oncotrack.model.problems import CaseError
     from oncotrack.store.db import database_url
     from oncotrack.web.app import create_app
 
     url = database_url()
     with _database_errors(url):
-        app = create_app(url, demo=demo)
+        try:
+            app = create_app(url, demo=demo)
+        except CaseError as error:  # --demo's reference case missing or unreadable
+            _fail(f"--demo: {error.describe()}")
     for username, password in sorted(app.state.demo_passwords.items()):
         print(f"demo user {username}: password {password}")
     print(f"oncotrack on http://{host}:{port}/ (database {_safe(url)})", flush=True)

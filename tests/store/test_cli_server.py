@@ -67,3 +67,15 @@ def test_a_duplicate_user_and_an_unreachable_database_exit_2(
     assert "error: database" in result.output
     assert "secret" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_demo_without_the_reference_case_exits_2(db_env: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import oncotrack.web.app
+
+    monkeypatch.setattr(oncotrack.web.app, "REFERENCE_CASE", tmp_path / "missing.yaml")
+    result = runner.invoke(app, ["serve", "--demo", "--port", "1"])
+    assert result.exit_code == 2
+    assert "--demo" in result.output
+    assert "file not found" in result.output
+    assert "Traceback" not in result.output

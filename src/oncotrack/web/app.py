@@ -25,7 +25,11 @@ from oncotrack.web.errors import install_error_handlers
 from oncotrack.web.settings import Settings
 
 DEMO_USERS = (("viewer", "viewer"), ("editor", "editor"), ("admin", "admin"))
-REFERENCE_CASE = Path(__file__).resolve().parents[3] / "examples" / "lms-deb-tace-anlotinib.yaml"
+REFERENCE_CASE = Path(os.environ.get(
+    "ONCOTRACK_DEMO_CASE",
+    Path(__file__).resolve().parents[3] / "examples" / "lms-deb-tace-anlotinib.yaml"))
+"""The case ``--demo`` imports: the reference case of a source checkout, or
+``ONCOTRACK_DEMO_CASE``."""
 
 
 def create_app(database_url: str | None = None, *, secure_cookies: bool | None = None,

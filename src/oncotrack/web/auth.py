@@ -98,8 +98,12 @@ def login(request: Request, response: Response, user: UserRow) -> str:
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         db.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash(old)))
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
+    # Housekeeping at each sign-in: expired sessions and failures older than the window.
+    db.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+    db.execute(delete(LoginFailureRow).where(
+        LoginFailureRow.at <= now - dt.timedelta(seconds=settings.login_window_s)))
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     row = WebSessionRow(token_hash=token_hash(token), user_id=user.id, csrf=csrf,
                         created_at=now, expires_at=now + dt.timedelta(hours=settings.session_hours))
     db.add(row)

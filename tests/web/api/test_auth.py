@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select, update
 
-from oncotrack.store import create_user
+from oncotrack.store import UserRow, create_user
+from oncotrack.store.models import WebSessionRow, utcnow
 from oncotrack.web.app import create_app
 from tests.web.api.conftest import PASSWORDS, TestClient, anonymous, signed_in
 
@@ -96,3 +100,25 @@ def test_failed_sign_ins_are_throttled_per_username_and_address(app: FastAPI) ->
 @pytest.mark.parametrize("body", [{"username": "", "password": "x"}, {"username": "a"}, {}])
 def test_malformed_sign_in_is_422(app: FastAPI, body: dict[str, str]) -> None:
     assert anonymous(app).post("/api/v1/auth/login", json=body).status_code == 422
+
+
+def test_an_expired_session_is_refused_and_swept_at_the_next_sign_in(app: FastAPI) -> None:
+    client = signed_in(app, "editor")
+    with app.state.sessions() as db:
+        db.execute(update(WebSessionRow).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        db.commit()
+    assert client.get("/api/v1/me").status_code == 401
+    signed_in(app, "viewer")
+    with app.state.sessions() as db:
+        assert db.execute(select(func.count()).select_from(WebSessionRow)).scalar_one() == 1
+
+
+def test_a_deactivated_user_is_signed_out_at_once(app: FastAPI) -> None:
+    client = signed_in(app, "editor")
+    with app.state.sessions() as db:
+        db.execute(update(UserRow).where(UserRow.username == "editor").values(active=False))
+        db.commit()
+    assert client.get("/api/v1/me").status_code == 401
+    response = anonymous(app).post("/api/v1/auth/login",
+                                   json={"username": "editor", "password": PASSWORDS["editor"]})
+    assert response.status_code == 401
