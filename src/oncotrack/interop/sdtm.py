@@ -910,6 +910,7 @@ def _measurements(
         node=pl.lit(_lookup(lesions.get_column("lkey"), lesions.get_column("node"),
                             lesion_keys, lkeys)),
     ).filter(pl.col("day").is_not_null())
+    del rows, lkeys, skeys, dates  # the records' columns are not needed again: free them
     value_key = pl.col("lkey") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
     test = pl.col("test")
 
