@@ -11,7 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oncotrack.store.errors import Conflict, InvalidRecord, NotFound, VersionConflict
 from oncotrack.web.auth import TooManyAttempts
@@ -59,6 +61,15 @@ def install_error_handlers(app: FastAPI) -> None:
     def throttled(request: Request, error: TooManyAttempts) -> Response:
         return _answer(request, 429, {"detail": str(error)},
                        headers={"Retry-After": str(error.retry_after_s)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """FastAPI's JSON under /api (and for JSON clients); the pages' error page elsewhere
+        (e.g. a viewer opening an editor's form: 403)."""
+        if _wants_json(request) or error.status_code < 400:
+            return await http_exception_handler(request, error)
+        return _answer(request, error.status_code, {"detail": error.detail},
+                       headers=dict(error.headers) if error.headers else None)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, error: LoginRequired) -> Response:

@@ -109,6 +109,12 @@ def test_viewer_gets_403_on_every_change(app: FastAPI) -> None:
         assert viewer.post(path, data={"csrf_token": token, "reason": "x", "version": "1"}
                            ).status_code == 403, path
     assert viewer.post("/cohorts", data={"csrf_token": token, "name": "x"}).status_code == 403
+    refused = viewer.get("/patients/new")
+    assert "<h1>Not allowed</h1>" in refused.text  # the pages' own error page
+    assert "this needs the editor role" in refused.text
+    api = viewer.get("/api/v1/users")
+    assert api.status_code == 403
+    assert api.json()["detail"]  # the API still answers JSON
 
 
 def test_reference_case_page_shows_the_results_with_their_reasoning(app: FastAPI) -> None:
