@@ -471,20 +471,36 @@ def _spread(values: pl.Series, function: Callable[[pl.Expr], pl.Expr]) -> pl.Ser
     """``function`` of ``values`` computed on the distinct values, gathered back per row.
 
     A categorical column is looked up by its physical (integer) ids, the cheapest way back to
-    the rows; text goes through an enum of its distinct values."""
+    the rows: the distinct values are found as the first row of each id (``arg_unique`` on the
+    integers, several times faster than ``unique`` on the categorical at 25 million rows), and
+    the results are placed in a table indexed by id, so that one gather spreads them (a struct
+    result goes through its positions instead: a second gather); text goes through an enum of
+    its distinct values."""
     if values.dtype == pl.Categorical:
-        distinct = values.unique().drop_nulls()
+        physical = values.to_physical()
+        distinct = _distinct(values)
         results = pl.DataFrame({"v": distinct.cast(pl.String)}).select(
             function(pl.col("v"))).to_series()
         ids = distinct.to_physical()
         size = int(ids.max()) + 1 if ids.len() else 1  # type: ignore[arg-type]
+        if not results.dtype.is_nested():
+            by_id = pl.Series(values=[None], dtype=results.dtype).new_from_index(0, size)
+            return by_id.scatter(ids, results).gather(physical).alias(results.name)
         position = pl.Series(values=[None], dtype=pl.Int64).new_from_index(0, size) \
             .scatter(ids, pl.int_range(ids.len(), eager=True))
-        return results.gather(position.gather(values.to_physical()))
+        return results.gather(position.gather(physical))
     text = values if values.dtype == pl.String else values.cast(pl.String)
     distinct = text.unique().drop_nulls().sort()
     results = pl.DataFrame({"v": distinct}).select(function(pl.col("v"))).to_series()
     return results.gather(text.cast(pl.Enum(distinct)).to_physical())
+
+
+def _distinct(values: pl.Series) -> pl.Series:
+    """The distinct non-null values of a text or categorical column (a categorical's through
+    ``arg_unique`` of its integer ids: faster than ``unique`` at millions of rows)."""
+    if values.dtype == pl.Categorical:
+        return values.gather(values.to_physical().arg_unique()).drop_nulls()
+    return values.unique().drop_nulls()
 
 
 _CODE_COLUMNS = ("TUSTRESC", "TUORRES", "TULOC", "TUBLFL", "TUEVAL", "TRTESTCD", "TRSTAT",
@@ -499,7 +515,7 @@ def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
         dtype = frame.schema.get(name)
         if dtype not in (pl.String, pl.Categorical):
             continue
-        distinct = frame.get_column(name).unique().drop_nulls().cast(pl.String)
+        distinct = _distinct(frame.get_column(name)).cast(pl.String)
         clean = distinct.str.strip_chars().str.to_uppercase()
         changed = distinct.filter(distinct != clean)
         if changed.len():
@@ -792,8 +808,8 @@ def _measurements(
     tu = _evaluator_filter(_normalised(tu), "TU", evaluator)
     tr = _evaluator_filter(_normalised(tr).with_row_index("_row"), "TR", evaluator)
 
-    subjects = tu.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
-    lesion_ids = tu.get_column("TULNKID").drop_nulls().cast(pl.String).unique().sort()
+    subjects = _distinct(tu.get_column("USUBJID")).cast(pl.String).unique().sort()
+    lesion_ids = _distinct(tu.get_column("TULNKID")).cast(pl.String).unique().sort()
     subject_kind, lesion_kind = pl.Enum(subjects), pl.Enum(lesion_ids)
     n_lesion_ids = max(lesion_ids.len(), 1)
     lesion_key = pl.col("sid") * n_lesion_ids + pl.col("les")
