@@ -236,3 +236,17 @@ def test_audit_trail_is_append_only(sessions: sessionmaker[Session], editor: Use
                 s.execute(text(statement))
             s.rollback()
         assert s.execute(select(AuditRow)).scalars().all() != []
+
+
+def test_a_record_is_found_only_under_its_own_patient_and_kind(
+        sessions: sessionmaker[Session], editor: UserRow) -> None:
+    with sessions() as s:
+        patient = import_case(s, editor, read_case_file(REFERENCE))
+        other = create_patient(s, editor, {"id": "OTHER-1"})
+        s.commit()
+        record = list_records(s, patient.id, "labs")[0]
+        assert get_record(s, record.id, patient_id=patient.id, kind="labs").id == record.id
+        with pytest.raises(NotFound, match=f"record {record.id} of patient {other.id}"):
+            get_record(s, record.id, patient_id=other.id)
+        with pytest.raises(NotFound, match=f"record {record.id} in events"):
+            get_record(s, record.id, patient_id=patient.id, kind="events")

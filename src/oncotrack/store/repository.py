@@ -290,15 +290,21 @@ def list_records(s: Session, patient_id: int, kind: str) -> list[RecordRow]:
     return _active_records(s, patient_id, kind)
 
 
-def get_record(s: Session, record_id: int) -> RecordRow:
-    """The record (not deleted, of a patient not deleted), read afresh; raises NotFound."""
+def get_record(s: Session, record_id: int, *, patient_id: int | None = None,
+               kind: str | None = None) -> RecordRow:
+    """The record (not deleted, of a patient not deleted), read afresh; raises NotFound, also
+    when ``patient_id`` or ``kind`` is given and the record is not that patient's or kind's
+    (an address like /patients/1/labs/7 must not reach another patient's record)."""
     row = s.execute(
         select(RecordRow).join(PatientRow, PatientRow.id == RecordRow.patient_id)
         .where(RecordRow.id == record_id, RecordRow.deleted_at.is_(None),
                PatientRow.deleted_at.is_(None))
         .execution_options(populate_existing=True)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"record {record_id}")
+    if (row is None or (patient_id is not None and row.patient_id != patient_id)
+            or (kind is not None and row.kind != kind)):
+        where = "".join([f" in {kind}" if kind else "",
+                         f" of patient {patient_id}" if patient_id is not None else ""])
+        raise NotFound(f"record {record_id}{where}")
     return row
 
 

@@ -14,7 +14,7 @@ from oncotrack.interop.casefile import parse_case
 from oncotrack.model.problems import CaseError
 from oncotrack.store import repository as repo
 from oncotrack.store.errors import InvalidRecord, NotFound
-from oncotrack.store.models import RECORD_KINDS, PatientRow, RecordRow
+from oncotrack.store.models import RECORD_KINDS, PatientRow
 from oncotrack.web.api.schemas import (
     MAX_ID,
     AuditOut,
@@ -55,13 +55,6 @@ MAX_UPLOAD = 5 * 1024 * 1024
 def _cache(request: Request) -> RevisionCache[Assessed]:
     cache: RevisionCache[Assessed] = request.app.state.assess_cache
     return cache
-
-
-def _record(db: DbSession, patient_id: int, kind: str, record_id: int) -> RecordRow:
-    row = repo.get_record(db, record_id)
-    if row.patient_id != patient_id or row.kind != kind:
-        raise NotFound(f"record {record_id} in {kind} of patient {patient_id}")
-    return row
 
 
 # --- patients -----------------------------------------------------------------------------------
@@ -243,7 +236,8 @@ def add_record(patient_id: Id, kind: Kind, body: RecordIn, db: DbSession,
 @router.get("/patients/{patient_id}/{kind}/{record_id}", response_model=RecordOut)
 def get_record(patient_id: Id, kind: Kind, record_id: Id, db: DbSession,
                _user: Viewer) -> dict[str, Any]:
-    return repo.record_out(_record(db, patient_id, kind.value, record_id))
+    return repo.record_out(repo.get_record(db, record_id, patient_id=patient_id,
+                                           kind=kind.value))
 
 
 @router.put("/patients/{patient_id}/{kind}/{record_id}", response_model=RecordOut,
@@ -252,7 +246,7 @@ def update_record(patient_id: Id, kind: Kind, record_id: Id, body: RecordUpdate,
                   db: DbSession, user: Editor) -> dict[str, Any]:
     """Replace a record's payload; ``version`` must be the one read (else 409 with the current
     record), ``reason`` goes to the audit trail with the old and new values."""
-    _record(db, patient_id, kind.value, record_id)
+    repo.get_record(db, record_id, patient_id=patient_id, kind=kind.value)
     return repo.record_out(repo.update_record(db, user, record_id, body.payload, body.version,
                                               body.reason))
 
@@ -262,7 +256,7 @@ def update_record(patient_id: Id, kind: Kind, record_id: Id, body: RecordUpdate,
 def delete_record(patient_id: Id, kind: Kind, record_id: Id, version: Version,
                   db: DbSession, user: Editor, reason: Reason = None) -> None:
     """Soft-delete a record (if the case stays consistent without it)."""
-    _record(db, patient_id, kind.value, record_id)
+    repo.get_record(db, record_id, patient_id=patient_id, kind=kind.value)
     repo.delete_record(db, user, record_id, version, reason)
 
 

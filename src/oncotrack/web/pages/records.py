@@ -50,13 +50,6 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _record(db: Session, patient_id: int, kind: str, record_id: int) -> RecordRow:
-    row = repo.get_record(db, record_id)
-    if row.patient_id != patient_id or row.kind != kind:
-        raise NotFound(f"{kind} record {record_id} of patient {patient_id}")
-    return row
-
-
 def _lesions(db: Session, patient_id: int) -> list[dict[str, Any]]:
     return [r.payload for r in repo.list_records(db, patient_id, "lesions")]
 
@@ -141,7 +134,7 @@ def new_record_submit(request: Request, patient_id: int, kind: str, user: Editor
 def edit_record_form(request: Request, patient_id: int, kind: str, record_id: int,
                      _user: Editor, db: Db) -> Response:
     patient = repo.get_patient(db, patient_id)
-    row = _record(db, patient_id, _kind(kind), record_id)
+    row = repo.get_record(db, record_id, patient_id=patient_id, kind=_kind(kind))
     return _form_page(request, db, patient, kind, record=row, version=row.version,
                       values=values_from_payload(SPECS[kind], row.payload))
 
@@ -150,7 +143,7 @@ def edit_record_form(request: Request, patient_id: int, kind: str, record_id: in
 def edit_record_submit(request: Request, patient_id: int, kind: str, record_id: int, user: Editor,
                        db: Db, form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
-    row = _record(db, patient_id, _kind(kind), record_id)
+    row = repo.get_record(db, record_id, patient_id=patient_id, kind=_kind(kind))
     version = form_version(form)
     lesions = _lesions(db, patient_id) if kind == "assessments" else []
     payload = payload_from_form(SPECS[kind], form, row.payload, lesions)
@@ -178,7 +171,7 @@ def edit_record_submit(request: Request, patient_id: int, kind: str, record_id: 
 def delete_record_form(request: Request, patient_id: int, kind: str, record_id: int,
                        _user: Editor, db: Db) -> Response:
     patient = repo.get_patient(db, patient_id)
-    row = _record(db, patient_id, _kind(kind), record_id)
+    row = repo.get_record(db, record_id, patient_id=patient_id, kind=_kind(kind))
     return _delete_page(request, patient, row)
 
 
@@ -197,7 +190,7 @@ def _delete_page(request: Request, patient: PatientRow, row: RecordRow, *,
 def delete_record_submit(request: Request, patient_id: int, kind: str, record_id: int,
                          user: Editor, db: Db, form: Submitted) -> Response:
     patient = repo.get_patient(db, patient_id)
-    row = _record(db, patient_id, _kind(kind), record_id)
+    row = repo.get_record(db, record_id, patient_id=patient_id, kind=_kind(kind))
     reason = form.get("reason", "").strip()
     if not reason:
         return _delete_page(request, patient, row, status_code=422,
@@ -211,8 +204,8 @@ def delete_record_submit(request: Request, patient_id: int, kind: str, record_id
                             error=f"The case would be inconsistent without it: {problems}")
     except VersionConflict as error:
         db.rollback()
-        return _delete_page(request, patient, _record(db, patient_id, kind, record_id),
-                            reason=reason, status_code=409,
+        stored = repo.get_record(db, record_id, patient_id=patient_id, kind=kind)
+        return _delete_page(request, patient, stored, reason=reason, status_code=409,
                             conflict=conflict_context(error, None, kind))
     return RedirectResponse(f"/patients/{patient_id}?saved=deleted#records-{kind}",
                             status_code=303)
