@@ -257,3 +257,16 @@ def test_every_record_form_renders_with_its_stored_values(app: FastAPI) -> None:
     form = client.get(diagnosis.group(1)).text
     assert "Desmin: positive" in form
     assert 'value="9 × 4.5 × 4.5"' in form
+
+
+def test_cohort_upload_page_refuses_an_oversized_table(app: FastAPI,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from oncotrack.web import uploads
+
+    monkeypatch.setattr(uploads, "MAX_COHORT_FILE", 1024 * 1024)  # 1 MB for the test
+    client, token = sign_in(app, "editor")
+    response = client.post("/cohorts", data={"csrf_token": token, "name": "too big"},
+                           files={"tr": ("tr.csv", b"x" * (1024 * 1024 + 1))},
+                           follow_redirects=False)
+    assert response.status_code == 422
+    assert "tr.csv: larger than 1 MB" in response.text

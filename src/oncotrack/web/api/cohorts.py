@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from oncotrack.store import cohorts as store
 from oncotrack.store.errors import InvalidRecord
+from oncotrack.web import uploads
 from oncotrack.web.api.schemas import CohortBrief, CohortOut, Error, Id, InvalidBody
 from oncotrack.web.deps import DbSession, Editor, Viewer
 
@@ -15,15 +16,15 @@ router = APIRouter(tags=["cohorts"], responses={
     401: {"model": Error, "description": "Not signed in."},
     404: {"model": Error, "description": "No such cohort."},
 })
-MAX_UPLOAD = 200 * 1024 * 1024
 
 
 async def _read(upload: UploadFile | None, role: str) -> tuple[bytes, str] | None:
     if upload is None:
         return None
-    data = await upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidRecord([{"loc": [role], "msg": f"larger than {MAX_UPLOAD} bytes"}])
+    data = await upload.read(uploads.MAX_COHORT_FILE + 1)
+    if len(data) > uploads.MAX_COHORT_FILE:
+        raise InvalidRecord([{"loc": [role],
+                              "msg": f"larger than {uploads.MAX_COHORT_FILE} bytes"}])
     return data, upload.filename or role
 
 

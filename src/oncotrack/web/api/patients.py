@@ -15,6 +15,7 @@ from oncotrack.model.problems import CaseError
 from oncotrack.store import repository as repo
 from oncotrack.store.errors import InvalidRecord, NotFound
 from oncotrack.store.models import RECORD_KINDS, PatientRow
+from oncotrack.web import uploads
 from oncotrack.web.api.schemas import (
     MAX_ID,
     AuditOut,
@@ -49,7 +50,6 @@ Version = Annotated[int, Query(ge=1, le=MAX_ID, description="The version read; a
                                "stored version is a 409.")]
 Reason = Annotated[str | None, Query(max_length=2000, description="Why (kept in the audit "
                                      "trail).")]
-MAX_UPLOAD = 5 * 1024 * 1024
 
 
 def _cache(request: Request) -> RevisionCache[Assessed]:
@@ -85,10 +85,11 @@ async def import_case(
     reason: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> dict[str, Any]:
     """Store a case file as a new patient (every problem reported with its line and path)."""
-    data = await file.read(MAX_UPLOAD + 1)
+    data = await file.read(uploads.MAX_CASE_FILE + 1)
     name = file.filename or "case.yaml"
-    if len(data) > MAX_UPLOAD:
-        raise InvalidRecord([{"loc": ["file"], "msg": f"larger than {MAX_UPLOAD} bytes"}])
+    if len(data) > uploads.MAX_CASE_FILE:
+        raise InvalidRecord([{"loc": ["file"],
+                              "msg": f"larger than {uploads.MAX_CASE_FILE} bytes"}])
     try:
         case = parse_case(data.decode("utf-8"), name)
     except UnicodeDecodeError:

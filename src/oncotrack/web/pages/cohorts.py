@@ -20,6 +20,7 @@ from oncotrack.store.cohorts import (
     list_cohorts,
 )
 from oncotrack.store.errors import InvalidRecord
+from oncotrack.web import uploads
 from oncotrack.web.pages import views
 from oncotrack.web.pages.access import Db, Editor, Viewer
 from oncotrack.web.pages.forms import map_errors
@@ -58,7 +59,10 @@ async def read_upload(request: Request) -> Upload:
     for role in ROLES:
         upload = form.get(role)
         if isinstance(upload, UploadFile) and upload.filename:
-            files[role] = await upload.read()
+            files[role] = await upload.read(uploads.MAX_COHORT_FILE + 1)
+            if len(files[role]) > uploads.MAX_COHORT_FILE:
+                raise InvalidRecord([{"loc": [role], "msg": f"{upload.filename}: larger than "
+                                      f"{uploads.MAX_COHORT_FILE // 1024 // 1024} MB"}])
             names[role] = upload.filename
     name = form.get("name")
     return Upload(name if isinstance(name, str) else "", files, names)

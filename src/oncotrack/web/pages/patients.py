@@ -20,6 +20,7 @@ from oncotrack.report.interactive import lesion_chart, liver_chart
 from oncotrack.store import repository as repo
 from oncotrack.store.errors import Conflict, InvalidRecord, NotFound, VersionConflict
 from oncotrack.store.models import PatientRow
+from oncotrack.web import uploads
 from oncotrack.web.cache import Assessed, RevisionCache, assessed
 from oncotrack.web.pages import views
 from oncotrack.web.pages.access import Db, Editor, Viewer
@@ -35,8 +36,6 @@ from oncotrack.web.pages.submission import (
 
 router = APIRouter(include_in_schema=False)
 PATIENT = SPECS["patients"]
-MAX_CASE_FILE = 5 * 1024 * 1024
-"""A case file is a few kB; anything near this is not one."""
 SAVED = {"1": "Saved.", "deleted": "Deleted.", "imported": "Imported."}
 """The notice after a change (the page is reached by a redirect: ``?saved=...``)."""
 
@@ -244,10 +243,10 @@ def import_submit(request: Request, file: Annotated[UploadFile, File()], user: E
                   replace: Annotated[str | None, Form()] = None,
                   reason: Annotated[str, Form()] = "") -> Response:
     name = file.filename or "upload"
-    raw = file.file.read(MAX_CASE_FILE + 1)
-    if len(raw) > MAX_CASE_FILE:
+    raw = file.file.read(uploads.MAX_CASE_FILE + 1)
+    if len(raw) > uploads.MAX_CASE_FILE:
         return render(request, "import.html", 413, replace=replace is not None, reason=reason,
-                      errors=[f"{name}: larger than {MAX_CASE_FILE // 1024 // 1024} MB"])
+                      errors=[f"{name}: larger than {uploads.MAX_CASE_FILE // 1024 // 1024} MB"])
     try:
         case = parse_case(raw.decode("utf-8"), source=name)
         row = repo.import_case(db, user, case, replace=replace is not None,
