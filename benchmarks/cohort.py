@@ -76,7 +76,8 @@ def _run_stage(stage: str, n: int, work: Path, fmt: str) -> dict[str, float]:
     sdtm = work / "sdtm"
     (work / "stages").mkdir(parents=True, exist_ok=True)
     inputs: dict[str, pl.DataFrame] = {}
-    needs = {"measurements": ["tu", "tr"], "timepoints": ["coded", "subjects_ids", "subjects"],
+    needs = {"measurements": ["tu", "tr"],
+             "timepoints": ["coded", "coded_scans", "coded_lesions", "subjects_ids", "subjects"],
              "endpoints": ["follow", "baselines", "subjects"], "write": ["adrs", "adtte"]}
     for name in needs.get(stage, []):
         inputs[name] = pl.read_ipc(_ipc(work, name))
@@ -93,8 +94,10 @@ def _run_stage(stage: str, n: int, work: Path, fmt: str) -> dict[str, float]:
     elif stage == "measurements":
         coded = coded_measurements(inputs["tu"], inputs["tr"], check=False)
         saved["coded"], saved["subjects_ids"] = coded.frame, coded.subjects.to_frame()
+        saved["coded_scans"], saved["coded_lesions"] = coded.scans, coded.lesions
     elif stage == "timepoints":
-        coded = schema.Coded(frame=inputs["coded"],
+        coded = schema.Coded(frame=inputs["coded"], scans=inputs["coded_scans"],
+                             lesions=inputs["coded_lesions"],
                              subjects=inputs["subjects_ids"].to_series())
         tps = derive_timepoints(coded, inputs["subjects"])
         saved["follow"], saved["baselines"] = tps.follow, tps.baselines

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -35,6 +36,9 @@ from oncotrack.cohort.schema import (
     ADRS_COLUMNS,
     ADTF_CODES,
     ADTTE_COLUMNS,
+    CODED,
+    CODED_LESIONS,
+    CODED_SCANS,
     EQUIVOCAL,
     PRESENT,
     ROLE_CODES,
@@ -158,15 +162,17 @@ def _names(code: pl.Expr) -> pl.Expr:
 # --- per scan -----------------------------------------------------------------------------------
 
 
-def _scans(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One row per subject and scan with what the timepoint rules need, and the subject-level
-    counts (targets, baseline sum, non-targets), sorted by subject and date; and the
-    progression dates of new lesions (:func:`_progression_dates`).
+def _scans(coded: Coded, n_subjects: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per subject and scan from the subject's baseline on, with what the timepoint
+    rules need and the subject-level counts (targets, non-targets, baseline date and sum),
+    sorted by subject and date; and the progression dates of new lesions
+    (:func:`_progression_dates`).
 
-    ``rows`` are the ``CODED`` measurements with ``sid`` the subject's row in the subject
-    table. Per-row flags are computed first, so that the group-by runs plain sums and maxima
-    (polars' fast path).
+    ``coded`` has ``sid`` the subject's row in the subject table (``n_subjects`` rows). Per-row
+    flags are computed first and summed per scan into arrays indexed by (subject, scan
+    ordinal); a lesion of the subject without a row at a scan is not evaluated there.
     """
+    rows, scans, lesions = coded.frame, coded.scans, coded.lesions
     role = pl.col("role")
     state = pl.col("state")
     target, non_target = role == ROLE_CODES[ROLE_TARGET], role == ROLE_CODES[ROLE_NON_TARGET]
@@ -176,60 +182,84 @@ def _scans(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     evaluated = state.is_in([STATE_CODES[PRESENT], STATE_CODES[ABSENT],
                              STATE_CODES[UNEQUIVOCAL_PROGRESSION]]).fill_null(False)
     flags = {
-        "base": pl.col("base").fill_null(False),
-        "n_t": target,
         "n_meas": measured,
         "n_back": measured & ~gone,
-        "n_nt": non_target,
+        "nt_eval": non_target & evaluated,
         "nt_prog": non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]).fill_null(False),
-        "nt_ne": non_target & ~evaluated,
         "nt_absent": non_target & (state == STATE_CODES[ABSENT]).fill_null(False),
         "new": (role == ROLE_CODES[ROLE_NEW])
         & (state == STATE_CODES[UNEQUIVOCAL]).fill_null(False),
     }
-    n_scans = int(rows.get_column("scan").max() or 0) + 1  # type: ignore[arg-type]
+    n_scans = _largest(rows.get_column("scan"), scans.get_column("scan")) + 1
     packed = rows.select(
         key=pl.col("sid") * n_scans + pl.col("scan"),
-        day=pl.col("day"),
         total=pl.when(measured).then(value).otherwise(0),
         **{name: flag.fill_null(False).cast(pl.Int64) for name, flag in flags.items()},
     )
-    counts = ["n_t", "n_meas", "n_back", "n_nt", "nt_absent"]
-    anys = ["base", "nt_prog", "nt_ne", "new"]
-    scans = _sums_by_key(packed, ["total", *counts, *anys], n_scans).with_columns(
+    anys = ["nt_prog", "new"]
+    per_scan = _sums_by_key(
+        packed, scans.select(key=pl.col("sid") * n_scans + pl.col("scan"), day="day",
+                             base="base"),
+        ["total", *flags]).with_columns(
         *(pl.col(c) > 0 for c in anys),
         sid=pl.col("key") // n_scans,
     ).drop("key")
-    subjects = scans.filter("base").group_by("sid").agg(
-        base_day=pl.col("day").min(), n_targets=pl.col("n_t").sort_by("day").first(),
-        base_sum=pl.col("total").sort_by("day").first(),
-    ).join(scans.group_by("sid").agg(n_nontargets=pl.col("n_nt").max()), on="sid")
-    # Keys are in subject and scan order, so the scans stay sorted by subject and date.
-    scans = (scans.join(subjects, on="sid", how="inner", maintain_order="left")
-             .filter(pl.col("day") >= pl.col("base_day"))
-             .with_columns(base=pl.col("day") == pl.col("base_day")))
-    new_lesions = rows.filter((role == ROLE_CODES[ROLE_NEW]) & pl.col("les").is_not_null())
-    return scans, _progression_dates(new_lesions)
+    # Per subject: its targets and non-targets, and its (earliest) baseline scan.
+    sid = per_scan.get_column("sid").to_numpy()
+    day = per_scan.get_column("day").to_numpy()
+    base = per_scan.get_column("base").to_numpy()
+    base_day = np.full(n_subjects, np.iinfo(np.int64).max)
+    np.minimum.at(base_day, sid[base], day[base])
+    at_base = base & (day == base_day[sid])
+    base_sum = np.zeros(n_subjects, np.int64)
+    base_sum[sid[at_base]] = per_scan.get_column("total").to_numpy()[at_base]
+    lesion_sid, lesion_role = (lesions.get_column("sid").to_numpy(),
+                               lesions.get_column("role").to_numpy())
+    n_targets = np.bincount(lesion_sid[lesion_role == ROLE_CODES[ROLE_TARGET]],
+                            minlength=n_subjects)
+    n_nontargets = np.bincount(lesion_sid[lesion_role == ROLE_CODES[ROLE_NON_TARGET]],
+                               minlength=n_subjects)
+    kept = day >= base_day[sid]  # no baseline: base_day is the largest integer
+    per_scan = per_scan.filter(pl.lit(kept)).with_columns(
+        base_day=pl.lit(base_day[sid[kept]]),
+        base_sum=pl.lit(base_sum[sid[kept]]),
+        n_targets=pl.lit(n_targets[sid[kept]]),
+        n_nontargets=pl.lit(n_nontargets[sid[kept]]),
+    ).with_columns(base=pl.col("day") == pl.col("base_day"))
+    new_lesions = (rows.filter((role == ROLE_CODES[ROLE_NEW]) & pl.col("les").is_not_null())
+                   .join(scans.select("sid", "scan", "day"), on=["sid", "scan"]))
+    return per_scan, _progression_dates(new_lesions)
 
 
-def _sums_by_key(frame: pl.DataFrame, columns: list[str], n_scans: int) -> pl.DataFrame:
-    """Per ``key`` (subject × n_scans + scan ordinal): the sums of ``columns`` and the ``day``,
-    sorted by key.
+def _largest(*columns: pl.Series) -> int:
+    """The largest value in integer columns (0 when they hold none)."""
+    return max((cast(int, c.max()) for c in columns if c.len() > c.null_count()), default=0)
+
+
+def _sums_by_key(frame: pl.DataFrame, scans: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Per scan of ``scans`` (``key``: subject × n_scans + scan ordinal, ``day``, ``base``): the
+    sums of ``columns`` over the rows of ``frame`` with its key (0 without any), sorted by
+    key, i.e. by subject and date.
 
     Keys are dense integers, so the sums are counted into arrays indexed by the key
     (``numpy.bincount``), several times faster than a hash group-by over tens of millions of
     rows; a key range too large for arrays falls back to polars' group-by.
     """
-    size = (int(frame.get_column("key").max() or 0) + 1) if frame.height else 0  # type: ignore[arg-type]
+    keys = scans.get_column("key")
+    size = _largest(keys, frame.get_column("key")) + 1
     if size > _DENSE_GROUPS:
-        return frame.group_by("key").agg(pl.col("day").first(), pl.col(columns).sum()) \
-            .sort("key")
+        sums = frame.group_by("key").agg(pl.col(columns).sum())
+        return scans.join(sums, on="key", how="left").with_columns(
+            pl.col(columns).fill_null(0)).sort("key")
     key = frame.get_column("key").to_numpy()
-    rows_per_key = np.bincount(key, minlength=size)
-    present = np.flatnonzero(rows_per_key)
-    day = np.zeros(size, dtype=np.int64)
-    day[key] = frame.get_column("day").to_numpy()  # one day per key
-    out = {"key": present, "day": day[present]}
+    has_scan = np.zeros(size, dtype=np.bool_)
+    has_scan[keys.to_numpy()] = True
+    present = np.flatnonzero(has_scan)  # in key order
+    position = np.zeros(size, dtype=np.int64)
+    position[keys.to_numpy()] = np.arange(keys.len())
+    order = position[present]
+    out = {"key": present, "day": scans.get_column("day").to_numpy()[order],
+           "base": scans.get_column("base").to_numpy()[order]}
 
     def summed(column: str) -> np.ndarray:
         sums = np.bincount(key, weights=frame.get_column(column).to_numpy(), minlength=size)
@@ -271,7 +301,7 @@ def _timepoint_rules(scans: pl.DataFrame, seen: pl.DataFrame) -> pl.DataFrame:
         .forward_fill(),
         nt=pl.when(pl.col("n_nontargets") == 0).then(None)
         .when(pl.col("nt_prog")).then(PD)
-        .when(pl.col("nt_ne") | (pl.col("n_nt") < pl.col("n_nontargets"))).then(NE)
+        .when(pl.col("nt_eval") < pl.col("n_nontargets")).then(NE)
         .when(pl.col("nt_absent") == pl.col("n_nontargets")).then(CR)
         .otherwise(NON_CR_NON_PD),
     )
@@ -534,9 +564,14 @@ def derive_timepoints(measurements: pl.DataFrame | Coded, subjects: pl.DataFrame
     rows_of = (pl.DataFrame({"USUBJID": coded.subjects.cast(pl.String)})
                .join(ids, on="USUBJID", how="left", maintain_order="left")
                .get_column("sid"))
-    rows = (coded.frame.with_columns(sid=pl.lit(rows_of.gather(coded.frame.get_column("sid"))))
-            .filter(pl.col("sid").is_not_null()))
-    scans, seen = _scans(rows)
+
+    def remapped(frame: pl.DataFrame) -> pl.DataFrame:
+        return (frame.with_columns(sid=pl.lit(rows_of.gather(frame.get_column("sid"))))
+                .filter(pl.col("sid").is_not_null()))
+
+    scans, seen = _scans(Coded(frame=remapped(coded.frame), scans=remapped(coded.scans),
+                               lesions=remapped(coded.lesions), subjects=coded.subjects),
+                         ids.height)
     tps = _timepoint_rules(scans, seen)
     return Timepoints(
         follow=tps.filter(~pl.col("base")).with_columns(nt_only=pl.col("n_targets") == 0),
@@ -614,7 +649,9 @@ def derive_from_responses(
 
 
 def _coded(measurements: pl.DataFrame) -> Coded:
-    """MEASUREMENTS → :class:`Coded` (unknown roles and states become null)."""
+    """MEASUREMENTS → :class:`Coded` (unknown roles and states become null). Every row is kept
+    (a row not evaluated counts as none); the lesions are the subject's targets and
+    non-targets, the scans its distinct dates (baseline: any row flagged BASEFL)."""
     names = measurements.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
     lesions = measurements.get_column("LESIONID").drop_nulls().cast(pl.String).unique().sort()
 
@@ -625,10 +662,8 @@ def _coded(measurements: pl.DataFrame) -> Coded:
     frame = measurements.select(
         sid=code("USUBJID", pl.Enum(names)),
         day=_days("ADT"),
-        scan=(_days("ADT").rank("dense").over(code("USUBJID", pl.Enum(names))) - 1)
-        .cast(pl.Int64),
         adtf=_flag_code(pl.col("ADTF")),
-        base=pl.col("BASEFL"),
+        base=pl.col("BASEFL").fill_null(False),
         les=code("LESIONID", pl.Enum(lesions)),
         role=pl.col("ROLE").cast(pl.String).replace_strict(ROLE_CODES, default=None,
                                                            return_dtype=pl.Int8),
@@ -636,8 +671,20 @@ def _coded(measurements: pl.DataFrame) -> Coded:
         diam=pl.col("DIAM"),
         state=pl.col("STATE").cast(pl.String).replace_strict(STATE_CODES, default=None,
                                                              return_dtype=pl.Int8),
-    ).filter(pl.col("sid").is_not_null())
-    return Coded(frame=frame, subjects=names)
+    ).filter(pl.col("sid").is_not_null() & pl.col("day").is_not_null()).with_columns(
+        scan=(pl.col("day").rank("dense").over("sid") - 1).cast(pl.Int64))
+    scans = (frame.group_by("sid", "scan")
+             .agg(pl.col("day").first(), pl.col("adtf").min(), pl.col("base").any())
+             .sort("sid", "scan"))
+    expected = frame.filter(pl.col("role").is_in([ROLE_CODES[ROLE_TARGET],
+                                                  ROLE_CODES[ROLE_NON_TARGET]])
+                            & pl.col("les").is_not_null())
+    return Coded(frame=frame.select(list(CODED)).cast(CODED),  # type: ignore[arg-type]
+                 scans=scans.select(list(CODED_SCANS)).cast(CODED_SCANS),  # type: ignore[arg-type]
+                 lesions=expected.group_by("sid", "les", maintain_order=True)
+                 .agg(pl.col("role", "node").first())
+                 .select(list(CODED_LESIONS)).cast(CODED_LESIONS),  # type: ignore[arg-type]
+                 subjects=names)
 
 
 def disagreements(timepoints: pl.DataFrame, responses: pl.DataFrame) -> pl.DataFrame:

@@ -43,25 +43,47 @@ ADTF_CODES = {None: 0, "D": 1, "M": 2}
 
 CODED: dict[str, pl.DataType | type[pl.DataType]] = {
     "sid": pl.Int64,             # the subject's position in ``Coded.subjects``
-    "day": pl.Int64,             # ADT as days since 1970-01-01
-    "scan": pl.Int64,            # the date's ordinal among the subject's scan dates, from 0
-    "adtf": pl.Int8,             # ADTF_CODES
-    "base": pl.Boolean,          # BASEFL
+    "scan": pl.Int64,            # the scan date's ordinal among the subject's, from 0
     "les": pl.Int64,             # LESIONID as a number (the same lesion, the same number)
     "role": pl.Int8,             # ROLE_CODES
     "node": pl.Boolean,
-    "diam": pl.Float64,
-    "state": pl.Int8,            # STATE_CODES
+    "diam": pl.Float64,          # targets
+    "state": pl.Int8,            # STATE_CODES: non-targets and new lesions
 }
-"""MEASUREMENTS with numbers for its strings: what the derivation runs on. Reading SDTM
-(``interop.sdtm.coded_measurements``) builds it directly, skipping millions of strings."""
+"""MEASUREMENTS with numbers for strings and only the lesions assessed at a scan (a target with
+a diameter, a non-target with an evaluated state, a new lesion seen): what the derivation runs
+on. A target or non-target of the subject without a row at a scan is not evaluated there, which
+MEASUREMENTS spells out as a row with DIAM null or STATE NOT EVALUATED; leaving those rows out
+keeps tens of millions of them from being built and read at cohort scale. Reading SDTM
+(``interop.sdtm.coded_measurements``) builds it directly."""
+
+CODED_SCANS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sid": pl.Int64,
+    "scan": pl.Int64,
+    "day": pl.Int64,             # ADT as days since 1970-01-01
+    "adtf": pl.Int8,             # ADTF_CODES
+    "base": pl.Boolean,          # BASEFL
+}
+"""One row per subject and scan date (``Coded.scans``)."""
+
+CODED_LESIONS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sid": pl.Int64,
+    "les": pl.Int64,
+    "role": pl.Int8,             # TARGET or NON-TARGET
+    "node": pl.Boolean,
+}
+"""One row per target and non-target lesion of a subject (``Coded.lesions``): the lesions each
+scan is expected to assess."""
 
 
 @dataclass(frozen=True)
 class Coded:
-    """Measurements in the ``CODED`` schema, with the USUBJID of each ``sid``."""
+    """Measurements as numbers: ``CODED`` values, ``CODED_SCANS`` scan dates and
+    ``CODED_LESIONS`` lesions, with the USUBJID of each ``sid``."""
 
     frame: pl.DataFrame
+    scans: pl.DataFrame
+    lesions: pl.DataFrame
     subjects: pl.Series
     """USUBJID (String) by sid: ``subjects[sid]``."""
 

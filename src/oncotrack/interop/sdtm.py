@@ -51,9 +51,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import polars as pl
 
 from oncotrack.cohort import schema
@@ -717,12 +719,6 @@ def _evaluator_filter(frame: pl.DataFrame, prefix: str, evaluator: str | None) -
     return frame.filter(pl.col(column).is_null() | (_upper(column) == evaluator.upper()))
 
 
-def _least_imputed(flags: pl.Expr) -> pl.Expr:
-    """Aggregate ADTF flags of one date: null (complete) if any record is complete, else the
-    smallest imputation ("D" before "M")."""
-    return pl.when(flags.is_null().any()).then(pl.lit(None, pl.String)).otherwise(flags.min())
-
-
 # State codes of TR TUMSTATE results, ordered so that the larger is the worse within a role:
 # non-targets NOT EVALUATED < ABSENT < PRESENT < UNEQUIVOCAL PROGRESSION, new lesions EQUIVOCAL
 # < UNEQUIVOCAL (a new lesion PRESENT is UNEQUIVOCAL).
@@ -756,21 +752,39 @@ def measurements_table(tu: pl.DataFrame, tr: pl.DataFrame, *,
 
     ``check`` runs :func:`check_domain` on both first (frames from elsewhere, e.g. synthetic;
     :func:`read_domain` has checked its frames already); ``tu_source``/``tr_source`` name them
-    in errors. Rules in the module docstring. :func:`coded_measurements` is the same table
-    with numbers for strings, unsorted: what the derivation runs on.
+    in errors. Rules in the module docstring. :func:`coded_measurements` is the same content
+    with numbers for strings and without the rows of lesions not assessed at a scan: what the
+    derivation runs on.
     """
-    table, subjects, lesion_ids, organs = _measurements(tu, tr, evaluator, check, tu_source,
-                                                       tr_source)
+    parts = _measurements(tu, tr, evaluator, check, tu_source, tr_source)
+    n_lesion_ids = max(parts.lesion_ids.len(), 1)
+    scans = parts.scans.select("sid", "scan", "day", "adtf", "base")
+    values = parts.values.select("sid", "scan", "les", "diam", "state")
+    new = _ROLE_CODES[schema.ROLE_NEW]
+    # Every target and non-target at every scan of its subject: a target not measured there has
+    # DIAM null, a non-target not evaluated NOT EVALUATED.
+    every = (
+        parts.lesions.filter(pl.col("role") != new)
+        .select("sid", "les", "lkey", "role", "node")
+        .join(scans, on="sid")
+        .join(values, on=["sid", "scan", "les"], how="left")
+        .with_columns(state=pl.when(pl.col("role") == _ROLE_CODES[schema.ROLE_NON_TARGET])
+                      .then(pl.col("state").fill_null(_STATE_CODES[schema.NOT_EVALUATED])))
+    )
+    new_lesions = (parts.values.filter(pl.col("role") == new)
+                   .join(scans, on=["sid", "scan"]))
+    columns = ("sid", "day", "adtf", "base", "les", "lkey", "role", "node", "diam", "state")
+    table = pl.concat([every.select(columns), new_lesions.select(columns)])
     # The enum codes sort as their strings do.
     order = (((pl.col("sid") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET) * 3
-              + pl.col("role").cast(pl.Int64)) * max(lesion_ids.len(), 1) + pl.col("les"))
-    table = table.join(organs, on="lkey", how="left").sort(order)
+              + pl.col("role").cast(pl.Int64)) * n_lesion_ids + pl.col("les"))
+    table = table.join(parts.lesions.select("lkey", "ORGAN"), on="lkey", how="left").sort(order)
     return table.select(
-        USUBJID=pl.lit(subjects.gather(table.get_column("sid"))),
+        USUBJID=pl.lit(parts.subjects.gather(table.get_column("sid"))),
         ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
         ADTF=pl.col("adtf").replace_strict(_ADTF_NAMES, return_dtype=pl.String),
         BASEFL=pl.col("base"),
-        LESIONID=pl.lit(lesion_ids.gather(table.get_column("les"))),
+        LESIONID=pl.lit(parts.lesion_ids.gather(table.get_column("les"))),
         ROLE=pl.col("role").replace_strict({v: k for k, v in _ROLE_CODES.items()},
                                            return_dtype=pl.String),
         ORGAN=pl.col("ORGAN"),
@@ -787,198 +801,351 @@ _ADTF_NAMES = {code: name for name, code in schema.ADTF_CODES.items()}
 def coded_measurements(tu: pl.DataFrame, tr: pl.DataFrame, *,
                        evaluator: str | None = "INVESTIGATOR", check: bool = True,
                        tu_source: str = "TU", tr_source: str = "TR") -> schema.Coded:
-    """:func:`measurements_table` as numbers (``cohort.schema.CODED``), unsorted, without
-    ORGAN: the derivation's input, for millions of records."""
-    table, subjects, _, _ = _measurements(tu, tr, evaluator, check, tu_source, tr_source)
-    return schema.Coded(frame=table.select(list(schema.CODED)).cast(schema.CODED),  # type: ignore[arg-type]
-                        subjects=subjects)
+    """:func:`measurements_table` as numbers (:class:`~oncotrack.cohort.schema.Coded`): the
+    values that were assessed, the scan dates and the lesions, unsorted, without ORGAN; the
+    derivation's input, for millions of records."""
+    parts = _measurements(tu, tr, evaluator, check, tu_source, tr_source)
+    lesions = parts.lesions.filter(pl.col("role") != _ROLE_CODES[schema.ROLE_NEW])
+    return schema.Coded(
+        frame=parts.values.select(list(schema.CODED)).cast(schema.CODED),  # type: ignore[arg-type]
+        scans=parts.scans.select(list(schema.CODED_SCANS))
+        .cast(schema.CODED_SCANS),  # type: ignore[arg-type]
+        lesions=lesions.select(list(schema.CODED_LESIONS))
+        .cast(schema.CODED_LESIONS),  # type: ignore[arg-type]
+        subjects=parts.subjects)
 
 
-def _measurements(
-    tu: pl.DataFrame, tr: pl.DataFrame, evaluator: str | None, check: bool, tu_source: str,
-    tr_source: str,
-) -> tuple[pl.DataFrame, pl.Series, pl.Series, pl.DataFrame]:
-    """The measurements with numbers for strings (``sid`` a subject's position among TU's
-    sorted USUBJIDs, ``les`` a lesion id's among the sorted TULNKIDs, days since 1970, role and
-    state codes), the USUBJIDs and TULNKIDs they index, and ORGAN by ``lkey``. Every join,
-    group and sort runs on one packed integer key."""
+@dataclass(frozen=True)
+class _Parts:
+    """The measurements with numbers for strings: ``sid`` a subject's position among TU's
+    sorted USUBJIDs, ``les`` a lesion id's among the sorted TULNKIDs, ``lkey`` the pair as one
+    number, days since 1970, role and state codes."""
+
+    values: pl.DataFrame
+    """One row per subject, scan date and lesion assessed there, the worst of its records:
+    sid, scan, les, lkey, role, node, diam (targets), state (non-targets ABSENT to UNEQUIVOCAL
+    PROGRESSION, new lesions EQUIVOCAL or UNEQUIVOCAL)."""
+    scans: pl.DataFrame
+    """One row per subject and scan date from the baseline on, by subject and date: sid, scan
+    (the date's ordinal within the subject, 0 = baseline), day, adtf (ADTF_CODES), base."""
+    lesions: pl.DataFrame
+    """One row per subject and lesion (TU), by lkey: lkey, sid, les, role, node, ORGAN."""
+    subjects: pl.Series
+    """USUBJID by sid."""
+    lesion_ids: pl.Series
+    """TULNKID by les."""
+
+
+def _measurements(tu: pl.DataFrame, tr: pl.DataFrame, evaluator: str | None, check: bool,
+                  tu_source: str, tr_source: str) -> _Parts:
+    """TU and TR as :class:`_Parts`. Records become integer arrays once; every grouping
+    afterwards is a look-up or a reduction into arrays indexed by dense integer keys (tens of
+    millions of records: several times faster than hash joins and group-bys)."""
     if check:
         check_domain(tu, "TU", tu_source)
         check_domain(tr, "TR", tr_source)
     tu = _evaluator_filter(_normalised(tu), "TU", evaluator)
     tr = _evaluator_filter(_normalised(tr).with_row_index("_row"), "TR", evaluator)
 
-    subjects = _distinct(tu.get_column("USUBJID")).cast(pl.String).unique().sort()
-    lesion_ids = _distinct(tu.get_column("TULNKID")).cast(pl.String).unique().sort()
-    subject_kind, lesion_kind = pl.Enum(subjects), pl.Enum(lesion_ids)
+    subjects, (tu_sid, tr_sid) = _ranked(tu.get_column("USUBJID"), tr.get_column("USUBJID"))
+    lesion_ids, (tu_les, tr_les) = _ranked(tu.get_column("TULNKID"), tr.get_column("TRLNKID"))
     n_lesion_ids = max(lesion_ids.len(), 1)
-    lesion_key = pl.col("sid") * n_lesion_ids + pl.col("les")
-
-    # Lesions (TU): one row per subject and lesion id, the earliest identification first.
-    tu_dates = _dtc_parsed(tu.get_column("TUDTC")).get_column("date")
-    baseline_flag = (_upper("TUBLFL") == "Y") if "TUBLFL" in tu.columns else pl.lit(False)
-    lesions = (
-        tu.select(
-            sid=pl.lit(_enum_codes(tu.get_column("USUBJID"), subject_kind)),
-            les=pl.lit(_enum_codes(tu.get_column("TULNKID"), lesion_kind)),
-            role=_role_expr(tu).replace_strict({k: _ROLE_CODES[v] for k, v in ROLES.items()},
-                                               default=None, return_dtype=pl.Int8),
-            ORGAN=_per_distinct(tu, "TULOC", lambda c: c.str.strip_chars().str.to_lowercase()),
-            locnode=_per_distinct(tu, "TULOC", lambda c: c.str.contains("LYMPH"))
-            .fill_null(False),
-            tuday=_day_numbers(pl.lit(tu_dates)),
-            tublfl=baseline_flag.fill_null(False),
-        )
-        .filter(pl.col("sid").is_not_null() & pl.col("les").is_not_null())
-        .with_columns(lkey=lesion_key)
-        .sort("tuday", nulls_last=True)
-        .unique("lkey", keep="first", maintain_order=True)
-    )
-
-    # TR records as integers.
-    dates = _dtc_parsed(tr.get_column("TRDTC"))
-    not_done = _not_done(tr, "TR")
-    diameter = _diameter(tr)
-    state_columns = _present(tr, "TRSTRESC", "TRORRES")
-    state = pl.coalesce([_upper(c) for c in state_columns]) if state_columns \
-        else pl.lit(None, pl.String)
-    use_visits = "VISITNUM" in tr.columns and tr["VISITNUM"].null_count() == 0
-    day = _day_numbers(pl.lit(dates.get_column("date")))
-    # The imputation flag as a priority (a complete date beats "D" beats "M"), packed under
-    # the day so that one maximum finds a scan's latest date and its least imputed flag.
-    priority = pl.lit(dates.get_column("flag")).replace_strict(
-        {"D": 1, "M": 0}, default=2, return_dtype=pl.Int64)
-    rows = tr.select(
-        "_row",
-        sid=pl.lit(_enum_codes(tr.get_column("USUBJID"), subject_kind)),
-        les=pl.lit(_enum_codes(tr.get_column("TRLNKID"), lesion_kind)),
-        test=_upper("TRTESTCD").replace_strict(_TESTS, default=0, return_dtype=pl.Int8),
-        dated=(day + _DAY_OFFSET) * 4 + priority,
-        scan=(pl.col("VISITNUM").cast(pl.Float64) if use_visits else day.cast(pl.Float64)),
-        blvisit=(_per_distinct(tr, "VISIT", lambda c: c.str.contains("BASELINE"))
-                 .fill_null(False) if "VISIT" in tr.columns else pl.lit(False)),
-        diam=pl.when(not_done).then(None).otherwise(diameter),
-        state=pl.when(not_done).then(pl.lit(_STATE_CODES[schema.NOT_EVALUATED], pl.Int8))
-        .otherwise(state.replace_strict(_STATE_CODES, default=0, return_dtype=pl.Int8)),
-    ).with_columns(lkey=lesion_key)
-
-    lesion_keys = subjects.len() * n_lesion_ids
-    identified = _lookup(lesions.get_column("lkey"), pl.repeat(True, lesions.height, eager=True),
-                         lesion_keys, rows.get_column("lkey"))
-    unknown = rows.filter(pl.lit(identified).is_null())
-    if unknown.height:
-        index = int(unknown["_row"].min())  # type: ignore[arg-type]
-        record = tr.filter(pl.col("_row") == index)
-        subject, lesion = record["USUBJID"][0], record["TRLNKID"][0]
+    lesions = _lesions(tu, tu_sid, tu_les, n_lesion_ids)
+    records = _records(tr, tr_sid)
+    record_key = np.where((tr_sid >= 0) & (tr_les >= 0), tr_sid * n_lesion_ids + tr_les, -1)
+    lesion_row = _positions(lesions.get_column("lkey").to_numpy(), record_key,
+                            subjects.len() * n_lesion_ids)
+    del tr_les, record_key
+    unknown = np.flatnonzero(lesion_row < 0)
+    if unknown.size:
+        index = int(unknown[0])
+        subject, lesion = tr["USUBJID"][index], tr["TRLNKID"][index]
+        row = int(tr["_row"][index])
         raise CohortInputError(tr_source, f"lesion {lesion!r} of subject {subject!r} is not "
                                "identified in TU (TRLNKID must match a TULNKID)",
-                               row=index + 1, column="TRLNKID")
+                               row=row + 1, column="TRLNKID")
+    del tr  # the records' arrays are what is needed from here on
+    # A lesion is a node when its location says so or it is measured by short axis.
+    by_short_axis = np.zeros(lesions.height, np.bool_)
+    by_short_axis[lesion_row[records.test == _TESTS["LPERP"]]] = True
+    lesions = lesions.with_columns(node=pl.col("locnode") | pl.lit(by_short_axis))
+    scans, scan_row = _scan_dates(records, lesions, subjects.len())
+    values = _worst_values(records, lesion_row, scan_row, scans, lesions)
+    return _Parts(values=values, scans=scans, lesions=lesions, subjects=subjects,
+                  lesion_ids=lesion_ids)
 
-    # Scans: a visit (or a date) per subject, dated by its latest record; the scan key packs
-    # the subject above the visit's rank among the distinct visit numbers.
-    visits = rows.get_column("scan").unique().drop_nulls().sort()
-    visit_code = pl.lit(_sorted_codes(rows.get_column("scan"), visits))
-    rows = rows.with_columns(skey=pl.col("sid") * max(visits.len(), 1) + visit_code) \
-        .drop("scan")
-    scans = (
-        rows.filter(pl.col("skey").is_not_null())
-        .group_by("skey")
-        .agg(pl.col("dated").max(), pl.col("blvisit").max(), pl.col("sid").first())
-        .filter(pl.col("dated").is_not_null())
-        .with_columns(day=pl.col("dated") // 4 - _DAY_OFFSET, adtf=pl.col("dated") % 4)
-    )
-    markers = scans.filter("blvisit").group_by("sid").agg(marker=pl.col("day").max())
-    tu_markers = lesions.filter("tublfl").group_by("sid").agg(tumarker=pl.col("tuday").max())
-    baselines = (
-        scans.join(markers, on="sid", how="left").join(tu_markers, on="sid", how="left")
-        .with_columns(marker=pl.coalesce("marker", "tumarker"))
-        .group_by("sid")
-        .agg(bl=pl.coalesce(pl.col("day").filter(pl.col("day") <= pl.col("marker")).max(),
-                            pl.col("day").min()))
-    )
-    scans = (scans.join(baselines, on="sid").filter(pl.col("day") >= pl.col("bl"))
-             .with_columns(base=pl.col("day") == pl.col("bl")))
-    # Per subject and date (several visits may share one): the least imputed flag.
-    date_key = pl.col("sid") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
-    scan_dates = (scans.with_columns(dkey=date_key).group_by("dkey")
-                  .agg(pl.col("sid").first(), pl.col("day").first(), pl.col("adtf").max(),
-                       pl.col("base").max())
-                  .sort("dkey").with_row_index("_i"))
-    # Each scan date's ordinal within its subject (0 = the baseline): the derivation groups by
-    # it over a dense integer range.
-    first_of_subject = (pl.col("sid") != pl.col("sid").shift(1)).fill_null(True)
-    scan_dates = scan_dates.with_columns(
-        scan=(pl.col("_i") - pl.when(first_of_subject).then(pl.col("_i")).forward_fill())
-        .cast(pl.Int64)).drop("_i")
 
-    node_tests = rows.filter(pl.col("test") == _TESTS["LPERP"]).get_column("lkey").unique()
-    lesions = lesions.with_columns(
-        node=pl.col("locnode") | pl.col("lkey").is_in(node_tests.implode()))
-    # Each record's scan date and lesion: look-ups by the dense integer keys (a gather, far
-    # cheaper than a join of tens of millions of rows).
-    lkeys, skeys = rows.get_column("lkey"), rows.get_column("skey")
-    placed = rows.select(
-        "lkey", "test", "diam", "state",
-        day=pl.lit(_lookup(scans.get_column("skey"), scans.get_column("day"),
-                           subjects.len() * max(visits.len(), 1), skeys)),
-        role=pl.lit(_lookup(lesions.get_column("lkey"), lesions.get_column("role"),
-                            lesion_keys, lkeys)),
-        node=pl.lit(_lookup(lesions.get_column("lkey"), lesions.get_column("node"),
-                            lesion_keys, lkeys)),
-    ).filter(pl.col("day").is_not_null())
-    del rows, lkeys, skeys, dates  # the records' columns are not needed again: free them
-    value_key = pl.col("lkey") * (1 << _DAY_BITS) + pl.col("day") + _DAY_OFFSET
-    test = pl.col("test")
+def _ranked(reference: pl.Series, *others: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
+    """The distinct values of ``reference`` as sorted text, and for ``reference`` and each of
+    ``others`` every row's position among them (-1: null or not among them).
 
-    # Targets: the measurement test for the lesion's kind; the largest value per scan date.
-    target_values = (
-        placed.filter((pl.col("role") == _ROLE_CODES[schema.ROLE_TARGET])
-                      & pl.when(pl.col("node")).then((test == _TESTS["LPERP"])
-                                                     | (test == _TESTS["DIAMETER"]))
-                      .otherwise((test == _TESTS["LDIAM"]) | (test == _TESTS["DIAMETER"])))
-        .group_by(vkey=value_key).agg(DIAM=pl.col("diam").max())
-    )
-    # Non-targets and new lesions: the worst state per scan date.
-    states = placed.filter(test == _TESTS["TUMSTATE"])
-    nt_values = (
-        states.filter(pl.col("role") == _ROLE_CODES[schema.ROLE_NON_TARGET])
-        .group_by(vkey=value_key)
-        .agg(state=pl.col("state").filter(pl.col("state") <= _STATE_CODES[
-            schema.UNEQUIVOCAL_PROGRESSION]).max())
-    )
-    new_state = pl.col("state").replace(_STATE_CODES[schema.PRESENT],
-                                        _STATE_CODES[schema.UNEQUIVOCAL])
-    new_values = (
-        states.filter(pl.col("role") == _ROLE_CODES[schema.ROLE_NEW])
-        .with_columns(state=new_state)
-        .filter(pl.col("state") >= _STATE_CODES[schema.EQUIVOCAL])
-        .group_by(vkey=value_key).agg(pl.col("state").max(), pl.col("lkey").first(),
-                                       pl.col("day").first())
-        .with_columns(dkey=(pl.col("lkey") // n_lesion_ids) * (1 << _DAY_BITS) + pl.col("day")
-                      + _DAY_OFFSET)
-        .join(scan_dates.select("dkey", "sid", "adtf", "base", "scan"), on="dkey")
-        .join(lesions.select("lkey", "les", "role", "node"), on="lkey")
-        .select("sid", "day", "scan", "adtf", "base", "les", "lkey", "role", "node",
-                diam=pl.lit(None, pl.Float64), state="state")
+    Categorical columns sharing their categories (polars' global ones, as reading gives) are
+    looked up by their integer ids, so that no text is hashed per row."""
+    columns = (reference, *others)
+    distinct = _distinct(reference).cast(pl.String).unique().sort()
+    if reference.dtype == pl.Categorical and all(c.dtype == reference.dtype for c in columns):
+        ids = distinct.cast(reference.dtype).to_physical().to_numpy()
+        size = max(int(c.to_physical().max() or 0) for c in columns) + 2  # type: ignore[arg-type]
+        table = np.full(size, -1, np.int64)  # the last slot: nulls
+        table[ids] = np.arange(ids.size)
+        return distinct, [table[c.to_physical().fill_null(size - 1).to_numpy()]
+                          for c in columns]
+    kind = pl.Enum(distinct)
+    return distinct, [_enum_codes(c, kind).fill_null(-1).to_numpy() for c in columns]
+
+
+def _positions(keys: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
+    """The position of each of ``at`` among ``keys`` (distinct, sorted, ``0 <= key < size``);
+    -1 where absent or negative."""
+    if size <= _DENSE_LIMIT:
+        table = np.full(size + 1, -1, np.int64)  # the last slot: negative keys
+        table[keys] = np.arange(keys.size)
+        return table[np.where(at >= 0, at, size)]
+    if keys.size == 0:
+        return np.full(at.size, -1, np.int64)
+    found = np.minimum(np.searchsorted(keys, at), keys.size - 1)
+    return np.where((at >= 0) & (keys[found] == at), found, -1)
+
+
+def _lesions(tu: pl.DataFrame, sid: np.ndarray, les: np.ndarray,
+             n_lesion_ids: int) -> pl.DataFrame:
+    """TU: one row per subject and lesion id (its earliest identification; the first record
+    among equals), by lkey: lkey, sid, les, role, ORGAN, locnode, tuday, tublfl."""
+    day = _dtc_parsed(tu.get_column("TUDTC")).get_column("date").cast(pl.Int32).cast(pl.Int64)
+    known = np.flatnonzero((sid >= 0) & (les >= 0))
+    lkey = sid[known] * n_lesion_ids + les[known]
+    undated = (1 << _DAY_BITS) - 1  # after every date
+    ordering = lkey * (1 << _DAY_BITS) + (day.fill_null(undated - _DAY_OFFSET).to_numpy()[known]
+                                          + _DAY_OFFSET)
+    order = np.argsort(ordering, kind="stable")
+    sorted_keys = lkey[order]
+    first = np.ones(order.size, np.bool_)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    chosen = known[order[first]]
+    picked = tu[chosen]
+    baseline_flag = (_upper("TUBLFL") == "Y") if "TUBLFL" in tu.columns else pl.lit(False)
+    return picked.select(
+        lkey=pl.lit(sorted_keys[first]),
+        sid=pl.lit(sid[chosen]),
+        les=pl.lit(les[chosen]),
+        role=_role_expr(picked).replace_strict({k: _ROLE_CODES[v] for k, v in ROLES.items()},
+                                           default=None, return_dtype=pl.Int8),
+        ORGAN=_per_distinct(picked, "TULOC", lambda c: c.str.strip_chars().str.to_lowercase()),
+        locnode=_per_distinct(picked, "TULOC", lambda c: c.str.contains("LYMPH"))
+        .fill_null(False),
+        tuday=pl.lit(day.gather(chosen)),
+        tublfl=baseline_flag.fill_null(False),
     )
 
-    def every_scan(role: str) -> pl.DataFrame:
-        """Each lesion of the role at each of its subject's scan dates."""
-        return (lesions.filter(pl.col("role") == _ROLE_CODES[role])
-                .select("sid", "les", "lkey", "role", "node")
-                .join(scan_dates.select("sid", "day", "adtf", "base", "scan"), on="sid")
-                .with_columns(vkey=value_key))
 
-    columns = ("sid", "day", "scan", "adtf", "base", "les", "lkey", "role", "node")
-    targets = every_scan(schema.ROLE_TARGET).join(target_values, on="vkey", how="left").select(
-        *columns, diam="DIAM", state=pl.lit(None, pl.Int8))
-    non_targets = every_scan(schema.ROLE_NON_TARGET).join(nt_values, on="vkey", how="left") \
-        .select(*columns, diam=pl.lit(None, pl.Float64),
-                state=pl.col("state").fill_null(_STATE_CODES[schema.NOT_EVALUATED]))
-    table = pl.concat([targets, non_targets, new_values.select(*columns, "diam", "state")])
-    # The imputation priority (2 complete, 1 "D", 0 "M") as ADTF_CODES.
-    table = table.with_columns(adtf=(2 - pl.col("adtf")).cast(pl.Int8))
-    return table, subjects, lesion_ids, lesions.select("lkey", "ORGAN")
+@dataclass(frozen=True)
+class _Records:
+    """TR records as arrays (one entry per record)."""
+
+    sid: np.ndarray
+    test: np.ndarray
+    """``_TESTS`` codes, 0 for another test."""
+    dated: np.ndarray
+    """The day and its imputation packed, ``(day + _DAY_OFFSET) × 4 + priority`` (2 complete,
+    1 "D", 0 "M"), so that one maximum finds a scan's latest date and, on it, the least imputed
+    flag; 0 without a date."""
+    visit: pl.Series
+    """VISITNUM, or the day without VISITNUM (null: no scan)."""
+    baseline_visit: np.ndarray
+    diam: pl.Series
+    """mm (null: not measured)."""
+    state: np.ndarray
+    """``STATE_CODES``, 0 for none."""
+
+
+def _records(tr: pl.DataFrame, sid: np.ndarray) -> _Records:
+    """TR as :class:`_Records`: every code is looked up once per distinct value."""
+    date, flag, _ = _dtc("v")
+    priority = pl.when(flag == "D").then(1).when(flag == "M").then(0).otherwise(2)
+    dated = _spread(tr.get_column("TRDTC"), lambda v: (
+        (date.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET) * 4 + priority)).fill_null(0)
+    if "VISITNUM" in tr.columns and tr["VISITNUM"].null_count() == 0:
+        visit = tr.get_column("VISITNUM").cast(pl.Float64)
+    else:
+        visit = (dated // 4 - _DAY_OFFSET).cast(pl.Float64).set(dated == 0, None)
+    baseline_visit = (_spread(tr.get_column("VISIT"), lambda v: v.str.contains("BASELINE"))
+                      .fill_null(False).to_numpy() if "VISIT" in tr.columns
+                      else np.zeros(tr.height, np.bool_))
+    not_done = tr.select(_not_done(tr, "TR")).to_series()
+    state = pl.Series(values=[None], dtype=pl.Int8).new_from_index(0, tr.height)
+    for column in reversed(_present(tr, "TRSTRESC", "TRORRES")):  # the first present wins
+        code = _spread(tr.get_column(column), lambda v: v.replace_strict(
+            _STATE_CODES, default=0, return_dtype=pl.Int8))
+        state = code.fill_null(state)
+    state = state.set(not_done, _STATE_CODES[schema.NOT_EVALUATED])
+    return _Records(
+        sid=sid,
+        test=_spread(tr.get_column("TRTESTCD"), lambda v: v.replace_strict(
+            _TESTS, default=0, return_dtype=pl.Int8)).fill_null(0).to_numpy(),
+        dated=dated.to_numpy(),
+        visit=visit,
+        baseline_visit=baseline_visit,
+        diam=tr.select(pl.when(pl.lit(not_done)).then(None).otherwise(_diameter(tr)))
+        .to_series(),
+        state=state.fill_null(0).to_numpy(),
+    )
+
+
+_NONE = np.iinfo(np.int64).min
+_ALL = np.iinfo(np.int64).max
+
+
+def _scan_dates(records: _Records, lesions: pl.DataFrame,
+                n_subjects: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """The scan dates from the baseline on (:attr:`_Parts.scans`) and each record's row
+    among them (-1: none).
+
+    A scan is a visit per subject (or a date, without VISITNUM), dated by its latest record;
+    the baseline is the last scan on or before the baseline visit (or the latest TU date
+    flagged TUBLFL), failing both the first; scans before it are dropped; visits on one date
+    are one scan date, with the least imputed flag."""
+    visits = records.visit.unique().drop_nulls().sort()
+    n_visits = max(visits.len(), 1)
+    visit_code = _sorted_codes(records.visit, visits)
+    size = n_subjects * n_visits
+    # One slot past the end takes the records without a scan.
+    if size > _DENSE_LIMIT:  # many distinct dates as scans: number the (subject, scan) pairs
+        pairs = (pl.Series(records.sid) * n_visits + visit_code).rank("dense")
+        size = int(pairs.max() or 0)  # type: ignore[arg-type]
+        key = (pairs.cast(pl.Int64) - 1).fill_null(size).to_numpy()
+    else:
+        key = np.where(visit_code.is_null().to_numpy(), size,
+                       records.sid * n_visits + visit_code.fill_null(0).to_numpy())
+    latest = np.zeros(size + 1, np.int64)
+    np.maximum.at(latest, key, records.dated)
+    marked = np.zeros(size + 1, np.bool_)
+    marked[key[records.baseline_visit]] = True
+    subject_of = np.zeros(size + 1, np.int64)
+    subject_of[key] = records.sid
+    visit = np.flatnonzero(latest[:size] > 0)  # dated scans
+    sid, dated, at_baseline_visit = subject_of[visit], latest[visit], marked[visit]
+    day = dated // 4 - _DAY_OFFSET
+
+    # Baseline: the last scan on or before the marker, else the first.
+    marker = np.full(n_subjects, _NONE)
+    np.maximum.at(marker, sid[at_baseline_visit], day[at_baseline_visit])
+    flagged = lesions.filter(pl.col("tublfl") & pl.col("tuday").is_not_null())
+    tu_marker = np.full(n_subjects, _NONE)
+    np.maximum.at(tu_marker, flagged.get_column("sid").to_numpy(),
+                  flagged.get_column("tuday").to_numpy())
+    marker = np.where(marker != _NONE, marker, tu_marker)
+    before = (marker[sid] != _NONE) & (day <= marker[sid])
+    candidate = np.full(n_subjects, _NONE)
+    np.maximum.at(candidate, sid[before], day[before])
+    first = np.full(n_subjects, _ALL)
+    np.minimum.at(first, sid, day)
+    baseline = np.where(candidate != _NONE, candidate, first)
+    kept = day >= baseline[sid]
+    visit, sid, dated, day = visit[kept], sid[kept], dated[kept], day[kept]
+
+    # Scan dates: visits of one subject on one date are one.
+    order = np.argsort(sid * (1 << _DAY_BITS) + day + _DAY_OFFSET, kind="stable")
+    visit, sid, dated, day = visit[order], sid[order], dated[order], day[order]
+    starts_date = np.ones(visit.size, np.bool_)
+    starts_date[1:] = (sid[1:] != sid[:-1]) | (day[1:] != day[:-1])
+    date_of_visit = np.cumsum(starts_date) - 1
+    starts = np.flatnonzero(starts_date)
+    priority = np.maximum.reduceat(dated % 4, starts) if starts.size else dated[:0]
+    date_sid, date_day = sid[starts], day[starts]
+    new_subject = np.ones(starts.size, np.bool_)
+    new_subject[1:] = date_sid[1:] != date_sid[:-1]
+    first_row = np.maximum.accumulate(np.where(new_subject, np.arange(starts.size), 0))
+    scans = pl.DataFrame({
+        "sid": date_sid,
+        "scan": np.arange(starts.size) - first_row,
+        "day": date_day,
+        # The imputation priority (2 complete, 1 "D", 0 "M") as ADTF_CODES.
+        "adtf": (2 - priority).astype(np.int8),
+        "base": date_day == baseline[date_sid],
+    })
+    row_of_visit = np.full(size + 1, -1, np.int64)
+    row_of_visit[visit] = date_of_visit
+    return scans, row_of_visit[key]
+
+
+def _worst_values(records: _Records, lesion_row: np.ndarray, scan_row: np.ndarray,
+                  scans: pl.DataFrame, lesions: pl.DataFrame) -> pl.DataFrame:
+    """:attr:`_Parts.values`: the records that assess a lesion at a scan date, the worst
+    when several do (module docstring, "Conflicts")."""
+    test, state = records.test, records.state
+    role_of_lesion = lesions.get_column("role").fill_null(-1).to_numpy()
+    node_of_lesion = lesions.get_column("node").to_numpy()
+    role, node = role_of_lesion[lesion_row], node_of_lesion[lesion_row]
+    measured = records.diam.is_not_null().to_numpy()
+    lperp, ldiam, diameter = _TESTS["LPERP"], _TESTS["LDIAM"], _TESTS["DIAMETER"]
+    target = ((role == _ROLE_CODES[schema.ROLE_TARGET]) & measured
+              & np.where(node, (test == lperp) | (test == diameter),
+                         (test == ldiam) | (test == diameter)))
+    tumour_state = test == _TESTS["TUMSTATE"]
+    # Non-targets: an evaluated state (NOT EVALUATED is what no record means).
+    non_target = ((role == _ROLE_CODES[schema.ROLE_NON_TARGET]) & tumour_state
+                  & (state >= _STATE_CODES[schema.ABSENT])
+                  & (state <= _STATE_CODES[schema.UNEQUIVOCAL_PROGRESSION]))
+    # New lesions: PRESENT is UNEQUIVOCAL; ABSENT or not done is no new lesion seen.
+    new_state = np.where(state == _STATE_CODES[schema.PRESENT],
+                         _STATE_CODES[schema.UNEQUIVOCAL], state)
+    new = ((role == _ROLE_CODES[schema.ROLE_NEW]) & tumour_state
+           & (new_state >= _STATE_CODES[schema.EQUIVOCAL]))
+    kept = np.flatnonzero((scan_row >= 0) & (target | non_target | new))
+    scan_row, lesion_row = scan_row[kept], lesion_row[kept]
+    # A lesion's ordinal within its subject: with the scan date's row, a dense key per value.
+    lesion_sid = lesions.get_column("sid").to_numpy()
+    new_subject = np.ones(lesion_sid.size, np.bool_)
+    new_subject[1:] = lesion_sid[1:] != lesion_sid[:-1]
+    ordinal = np.arange(lesion_sid.size) - np.maximum.accumulate(
+        np.where(new_subject, np.arange(lesion_sid.size), 0))
+    width = int(ordinal.max()) + 1 if ordinal.size else 1
+    value_key = scan_row * width + ordinal[lesion_row]
+    is_target = target[kept]
+    values = pl.DataFrame({
+        "key": value_key,
+        "scan_row": scan_row,
+        "lesion_row": lesion_row,
+        "diam": records.diam.gather(kept).set(pl.Series(~is_target), None),
+        "state": np.where(is_target, 0, np.where(new, new_state, state)[kept]).astype(np.int8),
+    })
+    repeated = _repeated(value_key, scans.height * width)
+    if repeated.any():
+        once = values.filter(pl.lit(~repeated))
+        worst = (values.filter(pl.lit(repeated)).group_by("key")
+                 .agg(pl.col("scan_row", "lesion_row").first(), pl.col("diam").max(),
+                      pl.col("state").max()))
+        values = pl.concat([once, worst.select(values.columns)])
+    scan_of = values.get_column("scan_row").to_numpy()
+    lesion_of = values.get_column("lesion_row").to_numpy()
+    return pl.DataFrame({
+        "sid": scans.get_column("sid").to_numpy()[scan_of],
+        "scan": scans.get_column("scan").to_numpy()[scan_of],
+        "les": lesions.get_column("les").to_numpy()[lesion_of],
+        "lkey": lesions.get_column("lkey").to_numpy()[lesion_of],
+        "role": role_of_lesion[lesion_of].astype(np.int8),
+        "node": node_of_lesion[lesion_of],
+        "diam": values.get_column("diam"),
+        "state": values.get_column("state"),
+    }).with_columns(state=pl.when(pl.col("state") > 0).then(pl.col("state")))
+
+
+def _repeated(keys: np.ndarray, size: int) -> np.ndarray:
+    """Whether each key (``0 <= key < size``) occurs more than once."""
+    if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):
+        return np.zeros(keys.size, np.bool_)  # increasing, as records in SDTM order give
+    if size <= _DENSE_LIMIT:
+        # Each slot keeps the last position that wrote it: an earlier one with the same key
+        # finds another position there, and the last one is marked through its key.
+        position = np.arange(keys.size, dtype=np.int64)
+        last = np.empty(size, np.int64)
+        last[keys] = position
+        repeat_key = np.zeros(size, np.bool_)
+        repeat_key[keys[last[keys] != position]] = True
+        repeated: np.ndarray = repeat_key[keys]
+        return repeated
+    repeated = pl.Series(keys).is_duplicated().to_numpy()
+    return repeated
 
 
 _DENSE_LIMIT = 1 << 26
