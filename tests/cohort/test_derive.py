@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from oncotrack.assessment import AssessmentResult, assess
 from oncotrack.cohort.derive import Derived, derive
-from oncotrack.cohort.schema import ADRS_COLUMNS, ADTTE_COLUMNS, TIMEPOINTS
+from oncotrack.cohort.schema import ADRS_COLUMNS, ADTTE_COLUMNS, MEASUREMENTS, SUBJECTS, TIMEPOINTS
 from oncotrack.cohort.tables import cases_to_frames
 from oncotrack.endpoints.survival import TimeToEvent
 from oncotrack.model.case import Case
@@ -346,3 +346,33 @@ def test_generated_cohorts_match_the_per_patient_engine(
     cohort: list[Case], options: Options
 ) -> None:
     assert_matches_engine(cohort, **options)
+
+
+def test_a_baseline_with_a_target_not_measured_gives_no_target_response() -> None:
+    """The per-patient engine refuses such a case (every target is measured at baseline, RECIST
+    1.1 §3.2); SDTM can hold one. Its follow-ups have target response NE, and nothing of
+    another subject (here A's nadir of 10 mm) reaches them."""
+    def row(subject: str, day: str, lesion: str, diam: float | None,
+            baseline: bool = False) -> dict[str, Any]:
+        return {"USUBJID": subject, "ADT": dt.date.fromisoformat(day), "ADTF": None,
+                "BASEFL": baseline, "LESIONID": lesion, "ROLE": "TARGET", "ORGAN": "liver",
+                "NODE": False, "DIAM": diam, "STATE": None}
+
+    measurements = pl.DataFrame([
+        row("A", "2023-01-01", "T1", 10.0, baseline=True),
+        row("A", "2023-03-01", "T1", 10.0),
+        row("B", "2023-01-01", "T1", None, baseline=True),
+        row("B", "2023-01-01", "T2", 40.0, baseline=True),
+        row("B", "2023-03-01", "T1", 30.0),
+        row("B", "2023-03-01", "T2", 20.0),
+        row("B", "2023-05-01", "T1", 0.0),
+        row("B", "2023-05-01", "T2", 0.0),
+    ], schema=MEASUREMENTS)
+    subjects = pl.DataFrame({"USUBJID": ["A", "B"], "RANDDT": [dt.date(2023, 1, 2)] * 2,
+                             "LSTALVDT": [dt.date(2023, 9, 1)] * 2}).with_columns(
+        TRTSDT=pl.lit(None, pl.Date), DTHDT=pl.lit(None, pl.Date),
+        NEWTHDT=pl.lit(None, pl.Date)).select(list(SUBJECTS))
+    timepoints = derive(measurements, subjects).timepoints.filter(pl.col("USUBJID") == "B")
+    assert timepoints["TRGRESP"].to_list() == ["NE", "NE"]
+    assert timepoints["OVRLRESP"].to_list() == ["NE", "NE"]
+    assert timepoints["NADIR"].to_list() == [None, 50.0]  # the smallest complete sum before

@@ -169,89 +169,117 @@ def _scans(coded: Coded, n_subjects: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     (:func:`_progression_dates`).
 
     ``coded`` has ``sid`` the subject's row in the subject table (``n_subjects`` rows). Per-row
-    flags are computed first and summed per scan into arrays indexed by (subject, scan
-    ordinal); a lesion of the subject without a row at a scan is not evaluated there.
+    flags are counted per scan into arrays indexed by (subject, scan ordinal); a lesion of the
+    subject without a row at a scan is not evaluated there.
     """
     rows, scans, lesions = coded.frame, coded.scans, coded.lesions
-    role = pl.col("role")
-    state = pl.col("state")
-    target, non_target = role == ROLE_CODES[ROLE_TARGET], role == ROLE_CODES[ROLE_NON_TARGET]
-    value = (pl.col("diam") * SCALE).round(0).cast(pl.Int64)
-    measured = target & value.is_not_null()
-    gone = pl.when(pl.col("node").fill_null(False)).then(value < 10 * SCALE).otherwise(value == 0)
-    evaluated = state.is_in([STATE_CODES[PRESENT], STATE_CODES[ABSENT],
-                             STATE_CODES[UNEQUIVOCAL_PROGRESSION]]).fill_null(False)
-    flags = {
-        "n_meas": measured,
-        "n_back": measured & ~gone,
-        "nt_eval": non_target & evaluated,
-        "nt_prog": non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]).fill_null(False),
-        "nt_absent": non_target & (state == STATE_CODES[ABSENT]).fill_null(False),
-        "new": (role == ROLE_CODES[ROLE_NEW])
-        & (state == STATE_CODES[UNEQUIVOCAL]).fill_null(False),
-    }
     n_scans = _largest(rows.get_column("scan"), scans.get_column("scan")) + 1
-    packed = rows.select(
-        key=pl.col("sid") * n_scans + pl.col("scan"),
-        total=pl.when(measured).then(value).otherwise(0),
-        **{name: flag.fill_null(False).cast(pl.Int64) for name, flag in flags.items()},
-    )
-    anys = ["nt_prog", "new"]
-    per_scan = _sums_by_key(
-        packed, scans.select(key=pl.col("sid") * n_scans + pl.col("scan"), day="day",
-                             base="base"),
-        ["total", *flags]).with_columns(
-        *(pl.col(c) > 0 for c in anys),
+    key = (rows.get_column("sid") * n_scans + rows.get_column("scan")).to_numpy()
+    role = rows.get_column("role").fill_null(-1).to_numpy()
+    state = rows.get_column("state").fill_null(0).to_numpy()
+    diam = rows.get_column("diam")
+    value = (diam * SCALE).round(0).cast(pl.Int64).fill_null(0).to_numpy()
+    target, non_target = role == ROLE_CODES[ROLE_TARGET], role == ROLE_CODES[ROLE_NON_TARGET]
+    measured = target & diam.is_not_null().to_numpy()
+    gone = np.where(rows.get_column("node").fill_null(False).to_numpy(),
+                    value < 10 * SCALE, value == 0)
+    evaluated = ((state == STATE_CODES[PRESENT]) | (state == STATE_CODES[ABSENT])
+                 | (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]))
+    counted = {  # name: (rows counted, what each adds; None: one)
+        "total": (measured, value),
+        "n_meas": (measured, None),
+        "n_back": (measured & ~gone, None),
+        "nt_eval": (non_target & evaluated, None),
+        "nt_prog": (non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]), None),
+        "nt_absent": (non_target & (state == STATE_CODES[ABSENT]), None),
+        "new": ((role == ROLE_CODES[ROLE_NEW]) & (state == STATE_CODES[UNEQUIVOCAL]), None),
+    }
+    scan_key = scans.select(key=pl.col("sid") * n_scans + pl.col("scan"), day="day",
+                            base="base")
+    per_scan = _sums_by_key(key, counted, scan_key).with_columns(
+        pl.col("nt_prog", "new") > 0,
         sid=pl.col("key") // n_scans,
-    ).drop("key")
+        scan=pl.col("key") % n_scans,
+    )
     # Per subject: its targets and non-targets, and its (earliest) baseline scan.
     sid = per_scan.get_column("sid").to_numpy()
     day = per_scan.get_column("day").to_numpy()
     base = per_scan.get_column("base").to_numpy()
     base_day = np.full(n_subjects, np.iinfo(np.int64).max)
     np.minimum.at(base_day, sid[base], day[base])
-    at_base = base & (day == base_day[sid])
-    base_sum = np.zeros(n_subjects, np.int64)
-    base_sum[sid[at_base]] = per_scan.get_column("total").to_numpy()[at_base]
+    total = per_scan.get_column("total").to_numpy()
     lesion_sid, lesion_role = (lesions.get_column("sid").to_numpy(),
                                lesions.get_column("role").to_numpy())
     n_targets = np.bincount(lesion_sid[lesion_role == ROLE_CODES[ROLE_TARGET]],
                             minlength=n_subjects)
     n_nontargets = np.bincount(lesion_sid[lesion_role == ROLE_CODES[ROLE_NON_TARGET]],
                                minlength=n_subjects)
+    complete = (n_targets[sid] > 0) & (per_scan.get_column("n_meas").to_numpy()
+                                       == n_targets[sid])
+    at_base = base & (day == base_day[sid])
+    base_sum = np.zeros(n_subjects, np.int64)
+    base_sum[sid[at_base]] = total[at_base]
+    base_complete = np.zeros(n_subjects, np.bool_)
+    base_complete[sid[at_base]] = complete[at_base]
     kept = day >= base_day[sid]  # no baseline: base_day is the largest integer
-    per_scan = per_scan.filter(pl.lit(kept)).with_columns(
-        base_day=pl.lit(base_day[sid[kept]]),
-        base_sum=pl.lit(base_sum[sid[kept]]),
-        n_targets=pl.lit(n_targets[sid[kept]]),
-        n_nontargets=pl.lit(n_nontargets[sid[kept]]),
-    ).with_columns(base=pl.col("day") == pl.col("base_day"))
-    new_lesions = (rows.filter((role == ROLE_CODES[ROLE_NEW]) & pl.col("les").is_not_null())
+    nadir = _nadir_before(per_scan.get_column("key").to_numpy(), n_scans,
+                          np.where(complete & kept, total, -1))
+    per_scan = per_scan.with_columns(
+        base_day=pl.lit(base_day[sid]),
+        base_sum=pl.lit(base_sum[sid]),
+        base_complete=pl.lit(base_complete[sid]),
+        n_targets=pl.lit(n_targets[sid]),
+        n_nontargets=pl.lit(n_nontargets[sid]),
+        complete=pl.lit(complete),
+        nadir=pl.lit(nadir),
+    ).filter(pl.lit(kept)).with_columns(base=pl.col("day") == pl.col("base_day"))
+    new_lesions = (rows.filter((pl.col("role") == ROLE_CODES[ROLE_NEW])
+                               & pl.col("les").is_not_null())
                    .join(scans.select("sid", "scan", "day"), on=["sid", "scan"]))
     return per_scan, _progression_dates(new_lesions)
 
 
-def _largest(*columns: pl.Series) -> int:
-    """The largest value in integer columns (0 when they hold none)."""
-    return max((cast(int, c.max()) for c in columns if c.len() > c.null_count()), default=0)
+def _nadir_before(key: np.ndarray, n_scans: int, sums: np.ndarray) -> pl.Series:
+    """Per scan (``key`` = subject × n_scans + scan ordinal, increasing): the smallest of the
+    subject's complete sums at earlier scans (``sums``: -1 where not complete); null when
+    there is none. A running minimum along each subject's row of a subject × scan grid, so
+    that it never reaches across subjects."""
+    none = np.iinfo(np.int64).max
+    if key.size == 0:
+        return pl.Series("nadir", [], pl.Int64)
+    n_rows = int(key[-1]) // n_scans + 1
+    if n_rows * n_scans <= _DENSE_GROUPS:
+        grid = np.full(n_rows * n_scans, none, np.int64)
+        grid[key] = np.where(sums >= 0, sums, none)
+        running = np.minimum.accumulate(grid.reshape(n_rows, n_scans), axis=1)
+        before = np.full((n_rows, n_scans), none, np.int64)
+        before[:, 1:] = running[:, :-1]
+        found = before.reshape(-1)[key]
+        return pl.Series("nadir", found).set(pl.Series(found == none), None)
+    frame = pl.DataFrame({"sid": key // n_scans, "sum": sums})
+    return frame.select(pl.when(pl.col("sum") >= 0).then(pl.col("sum")).cum_min()
+                        .shift(1).over("sid").alias("nadir")).to_series()
 
 
-def _sums_by_key(frame: pl.DataFrame, scans: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Per scan of ``scans`` (``key``: subject × n_scans + scan ordinal, ``day``, ``base``): the
-    sums of ``columns`` over the rows of ``frame`` with its key (0 without any), sorted by
-    key, i.e. by subject and date.
+def _sums_by_key(key: np.ndarray, counted: dict[str, tuple[np.ndarray, np.ndarray | None]],
+                 scans: pl.DataFrame) -> pl.DataFrame:
+    """Per scan of ``scans`` (``key``: subject × n_scans + scan ordinal, ``day``, ``base``):
+    for each name in ``counted``, the number of rows (with that ``key``) its mask selects, or
+    the sum of their values; sorted by key, i.e. by subject and date.
 
     Keys are dense integers, so the sums are counted into arrays indexed by the key
     (``numpy.bincount``), several times faster than a hash group-by over tens of millions of
     rows; a key range too large for arrays falls back to polars' group-by.
     """
     keys = scans.get_column("key")
-    size = _largest(keys, frame.get_column("key")) + 1
+    size = max(_largest(keys), int(key.max()) if key.size else 0) + 1
     if size > _DENSE_GROUPS:
-        sums = frame.group_by("key").agg(pl.col(columns).sum())
+        rows = pl.DataFrame({"key": key, **{
+            name: (np.where(mask, 1 if weights is None else weights, 0)).astype(np.int64)
+            for name, (mask, weights) in counted.items()}})
+        sums = rows.group_by("key").agg(pl.exclude("key").sum())
         return scans.join(sums, on="key", how="left").with_columns(
-            pl.col(columns).fill_null(0)).sort("key")
-    key = frame.get_column("key").to_numpy()
+            pl.col(list(counted)).fill_null(0)).sort("key")
     has_scan = np.zeros(size, dtype=np.bool_)
     has_scan[keys.to_numpy()] = True
     present = np.flatnonzero(has_scan)  # in key order
@@ -261,14 +289,22 @@ def _sums_by_key(frame: pl.DataFrame, scans: pl.DataFrame, columns: list[str]) -
     out = {"key": present, "day": scans.get_column("day").to_numpy()[order],
            "base": scans.get_column("base").to_numpy()[order]}
 
-    def summed(column: str) -> np.ndarray:
-        sums = np.bincount(key, weights=frame.get_column(column).to_numpy(), minlength=size)
+    def summed(name: str) -> np.ndarray:
+        mask, weights = counted[name]
+        if weights is None:
+            return np.bincount(key[mask], minlength=size)[present]
+        sums = np.bincount(key[mask], weights=weights[mask], minlength=size)
         return np.rint(sums[present]).astype(np.int64)  # integers below 2**53: exact
 
     # numpy releases the GIL while counting: one column per thread uses every core.
     with ThreadPoolExecutor(max(pl.thread_pool_size(), 1)) as pool:
-        out.update(zip(columns, pool.map(summed, columns), strict=True))
+        out.update(zip(counted, pool.map(summed, counted), strict=True))
     return pl.DataFrame(out)
+
+
+def _largest(*columns: pl.Series) -> int:
+    """The largest value in integer columns (0 when they hold none)."""
+    return max((cast(int, c.max()) for c in columns if c.len() > c.null_count()), default=0)
 
 
 _DENSE_GROUPS = 1 << 26
@@ -291,32 +327,30 @@ def _timepoint_rules(scans: pl.DataFrame, seen: pl.DataFrame) -> pl.DataFrame:
     subject; their responses are meaningless)."""
     has_t = pl.col("n_targets") > 0
     total, nadir, base_sum = pl.col("total"), pl.col("nadir"), pl.col("base_sum")
-    complete = has_t & (pl.col("n_meas") == pl.col("n_targets"))
     missing = pl.col("n_meas") < pl.col("n_targets")
     all_gone = pl.col("n_back") == 0
     nt = pl.col("nt")
     nt_cr_or_none = nt.is_null() | (nt == CR)
     out = scans.with_columns(
-        nadir=pl.when(complete).then(total).otherwise(None).cum_min().over("sid").shift(1)
-        .forward_fill(),
         nt=pl.when(pl.col("n_nontargets") == 0).then(None)
         .when(pl.col("nt_prog")).then(PD)
         .when(pl.col("nt_eval") < pl.col("n_nontargets")).then(NE)
         .when(pl.col("nt_absent") == pl.col("n_nontargets")).then(CR)
         .otherwise(NON_CR_NON_PD),
-    )
-    # Fill the nadir where the running minimum had not started (cannot happen after a complete
-    # baseline) and keep the baseline row's own value harmless.
-    out = out.with_columns(
+        # The baseline row's nadir is its own sum.
         nadir=pl.when(pl.col("base")).then(base_sum).otherwise(nadir),
-        complete=complete,
+    )
+    out = out.with_columns(
         pd_sum=has_t & ~pl.col("base") & (total * 10 >= nadir * 12)
         & (total - nadir >= 5 * SCALE),
     )
+    base_complete = pl.col("base_complete")
     overall_cr = ~pl.col("base") & ~pl.col("new") & pl.when(has_t).then(
-        ~pl.col("pd_sum") & ~missing & all_gone & nt_cr_or_none).otherwise(nt == CR)
+        base_complete & ~pl.col("pd_sum") & ~missing & all_gone & nt_cr_or_none
+    ).otherwise(nt == CR)
     out = out.with_columns(cr_before=_prefix_before(overall_cr.fill_null(False)) > 0)
     target = (pl.when(~has_t).then(None)
+              .when(~base_complete).then(NE)
               .when(pl.col("pd_sum")).then(PD)
               .when(pl.col("cr_before") & ~all_gone).then(PD)
               .when(missing).then(NE)
