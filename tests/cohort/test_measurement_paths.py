@@ -69,3 +69,14 @@ def test_several_records_of_one_lesion_on_one_scan_keep_the_worst(
                         & (pl.col("ADT") == later["TRDTC"].str.to_date()[0]))
     assert rows["DIAM"].to_list() == [later["TRSTRESN"][0]]
     assert table.height == measurements_table(tu, tr).height
+
+
+@pytest.mark.parametrize("bits", [1, 2])
+def test_counts_too_large_to_pack_are_counted_one_by_one(
+        cohort: dict[str, pl.DataFrame], monkeypatch: pytest.MonkeyPatch, bits: int) -> None:
+    tu, tr, subjects = cohort["TU"], cohort["TR"], subjects_table(cohort["ADSL"])
+    packed = derive(coded_measurements(tu, tr), subjects)
+    monkeypatch.setattr(derive_module, "_COUNT_BITS", bits)
+    one_by_one = derive(coded_measurements(tu, tr), subjects)
+    assert one_by_one.timepoints.equals(packed.timepoints)
+    assert one_by_one.adrs.equals(packed.adrs)

@@ -24,7 +24,6 @@ How the per-patient engine's sequential state becomes columnar:
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import cast
 
@@ -185,18 +184,17 @@ def _scans(coded: Coded, n_subjects: int) -> tuple[pl.DataFrame, pl.DataFrame]:
                     value < 10 * SCALE, value == 0)
     evaluated = ((state == STATE_CODES[PRESENT]) | (state == STATE_CODES[ABSENT])
                  | (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]))
-    counted = {  # name: (rows counted, what each adds; None: one)
-        "total": (measured, value),
-        "n_meas": (measured, None),
-        "n_back": (measured & ~gone, None),
-        "nt_eval": (non_target & evaluated, None),
-        "nt_prog": (non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]), None),
-        "nt_absent": (non_target & (state == STATE_CODES[ABSENT]), None),
-        "new": ((role == ROLE_CODES[ROLE_NEW]) & (state == STATE_CODES[UNEQUIVOCAL]), None),
+    counted = {  # name: the rows counted
+        "n_meas": measured,
+        "n_back": measured & ~gone,
+        "nt_eval": non_target & evaluated,
+        "nt_prog": non_target & (state == STATE_CODES[UNEQUIVOCAL_PROGRESSION]),
+        "nt_absent": non_target & (state == STATE_CODES[ABSENT]),
+        "new": (role == ROLE_CODES[ROLE_NEW]) & (state == STATE_CODES[UNEQUIVOCAL]),
     }
     scan_key = scans.select(key=pl.col("sid") * n_scans + pl.col("scan"), day="day",
                             base="base")
-    per_scan = _sums_by_key(key, counted, scan_key).with_columns(
+    per_scan = _sums_by_key(key, np.where(measured, value, 0), counted, scan_key).with_columns(
         pl.col("nt_prog", "new") > 0,
         sid=pl.col("key") // n_scans,
         scan=pl.col("key") % n_scans,
@@ -233,9 +231,13 @@ def _scans(coded: Coded, n_subjects: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         complete=pl.lit(complete),
         nadir=pl.lit(nadir),
     ).filter(pl.lit(kept)).with_columns(base=pl.col("day") == pl.col("base_day"))
-    new_lesions = (rows.filter((pl.col("role") == ROLE_CODES[ROLE_NEW])
-                               & pl.col("les").is_not_null())
-                   .join(scans.select("sid", "scan", "day"), on=["sid", "scan"]))
+    # New lesions (few) dated by their scan: its key's row among the scans' (sorted) keys.
+    is_new = np.flatnonzero((role == ROLE_CODES[ROLE_NEW])
+                            & rows.get_column("les").is_not_null().to_numpy())
+    scan_keys = scan_key.get_column("key").sort()
+    new_lesions = rows[is_new].with_columns(day=pl.lit(scan_key.sort("key").get_column("day")
+                                                       .gather(scan_keys.search_sorted(
+                                                           pl.Series(key[is_new])))))
     return per_scan, _progression_dates(new_lesions)
 
 
@@ -258,28 +260,34 @@ def _nadir_before(key: np.ndarray, n_scans: int, sums: np.ndarray) -> pl.Series:
         return pl.Series("nadir", found).set(pl.Series(found == none), None)
     frame = pl.DataFrame({"sid": key // n_scans, "sum": sums})
     return frame.select(pl.when(pl.col("sum") >= 0).then(pl.col("sum")).cum_min()
-                        .shift(1).over("sid").alias("nadir")).to_series()
+                        .forward_fill().shift(1).over("sid").alias("nadir")).to_series()
 
 
-def _sums_by_key(key: np.ndarray, counted: dict[str, tuple[np.ndarray, np.ndarray | None]],
+def _largest(*columns: pl.Series) -> int:
+    """The largest value in integer columns (0 when they hold none)."""
+    return max((cast(int, c.max()) for c in columns if c.len() > c.null_count()), default=0)
+
+
+def _sums_by_key(key: np.ndarray, total: np.ndarray, counted: dict[str, np.ndarray],
                  scans: pl.DataFrame) -> pl.DataFrame:
     """Per scan of ``scans`` (``key``: subject × n_scans + scan ordinal, ``day``, ``base``):
-    for each name in ``counted``, the number of rows (with that ``key``) its mask selects, or
-    the sum of their values; sorted by key, i.e. by subject and date.
+    the sum of ``total`` over the rows with its key, and for each name in ``counted`` the
+    number of those rows its mask selects; sorted by key, i.e. by subject and date.
 
-    Keys are dense integers, so the sums are counted into arrays indexed by the key
-    (``numpy.bincount``), several times faster than a hash group-by over tens of millions of
-    rows; a key range too large for arrays falls back to polars' group-by.
+    Keys are dense integers, so the sums are added into arrays indexed by the key, several
+    times faster than a hash group-by over tens of millions of rows; the counts go in one
+    pass, side by side in the bits of one integer per row (each below 2**_COUNT_BITS). A key
+    range too large for arrays falls back to polars' group-by.
     """
     keys = scans.get_column("key")
     size = max(_largest(keys), int(key.max()) if key.size else 0) + 1
-    if size > _DENSE_GROUPS:
-        rows = pl.DataFrame({"key": key, **{
-            name: (np.where(mask, 1 if weights is None else weights, 0)).astype(np.int64)
-            for name, (mask, weights) in counted.items()}})
-        sums = rows.group_by("key").agg(pl.exclude("key").sum())
-        return scans.join(sums, on="key", how="left").with_columns(
-            pl.col(list(counted)).fill_null(0)).sort("key")
+    names = list(counted)
+    if size > _DENSE_GROUPS or len(names) * _COUNT_BITS > 62:
+        rows = pl.DataFrame({"key": key, "total": total,
+                             **{name: mask.astype(np.int64) for name, mask in counted.items()}})
+        grouped = rows.group_by("key").agg(pl.exclude("key").sum())
+        return scans.join(grouped, on="key", how="left").with_columns(
+            pl.col("total", *names).fill_null(0)).sort("key")
     has_scan = np.zeros(size, dtype=np.bool_)
     has_scan[keys.to_numpy()] = True
     present = np.flatnonzero(has_scan)  # in key order
@@ -288,25 +296,26 @@ def _sums_by_key(key: np.ndarray, counted: dict[str, tuple[np.ndarray, np.ndarra
     order = position[present]
     out = {"key": present, "day": scans.get_column("day").to_numpy()[order],
            "base": scans.get_column("base").to_numpy()[order]}
-
-    def summed(name: str) -> np.ndarray:
-        mask, weights = counted[name]
-        if weights is None:
-            return np.bincount(key[mask], minlength=size)[present]
-        sums = np.bincount(key[mask], weights=weights[mask], minlength=size)
-        return np.rint(sums[present]).astype(np.int64)  # integers below 2**53: exact
-
-    # numpy releases the GIL while counting: one column per thread uses every core.
-    with ThreadPoolExecutor(max(pl.thread_pool_size(), 1)) as pool:
-        out.update(zip(counted, pool.map(summed, counted), strict=True))
+    sums = np.zeros(size, np.int64)
+    np.add.at(sums, key, total)
+    out["total"] = sums[present]
+    if names and np.bincount(key).max(initial=0) >= 1 << _COUNT_BITS:  # a count could overflow
+        for name in names:
+            out[name] = np.bincount(key[counted[name]], minlength=size)[present]
+        return pl.DataFrame(out)
+    packed = np.zeros(key.size, np.int64)
+    for i, name in enumerate(names):
+        packed |= counted[name].astype(np.int64) << (i * _COUNT_BITS)
+    counts = np.zeros(size, np.int64)
+    np.add.at(counts, key, packed)
+    counts = counts[present]
+    for i, name in enumerate(names):
+        out[name] = (counts >> (i * _COUNT_BITS)) & ((1 << _COUNT_BITS) - 1)
     return pl.DataFrame(out)
 
 
-def _largest(*columns: pl.Series) -> int:
-    """The largest value in integer columns (0 when they hold none)."""
-    return max((cast(int, c.max()) for c in columns if c.len() > c.null_count()), default=0)
-
-
+_COUNT_BITS = 10
+"""Bits per count packed by :func:`_sums_by_key` (rows per scan below 1024)."""
 _DENSE_GROUPS = 1 << 26
 """Up to this many (subject, scan) keys, :func:`_sums_by_key` counts into arrays."""
 
@@ -580,6 +589,11 @@ def derive(
                             confirm_days=confirm_days, max_ne=max_ne, accept_sd=accept_sd)
 
 
+_FOLLOW_COLUMNS = ("sid", "day", "base", "overall", "prog_day", "target", "nt", "new", "total",
+                   "base_sum", "nadir", "complete", "n_targets")
+"""What the second stage reads of the timepoints (the per-scan counts stay behind)."""
+
+
 @dataclass(frozen=True)
 class Timepoints:
     """:func:`derive`'s first stage, the timepoint responses (internal frames, integer keys)."""
@@ -599,7 +613,12 @@ def derive_timepoints(measurements: pl.DataFrame | Coded, subjects: pl.DataFrame
                .join(ids, on="USUBJID", how="left", maintain_order="left")
                .get_column("sid"))
 
+    identity = rows_of.null_count() == 0 and bool(
+        (rows_of == pl.int_range(rows_of.len(), eager=True)).all())
+
     def remapped(frame: pl.DataFrame) -> pl.DataFrame:
+        if identity:  # the subject table lists the coded subjects first, in the same order
+            return frame
         return (frame.with_columns(sid=pl.lit(rows_of.gather(frame.get_column("sid"))))
                 .filter(pl.col("sid").is_not_null()))
 
@@ -608,7 +627,8 @@ def derive_timepoints(measurements: pl.DataFrame | Coded, subjects: pl.DataFrame
                          ids.height)
     tps = _timepoint_rules(scans, seen)
     return Timepoints(
-        follow=tps.filter(~pl.col("base")).with_columns(nt_only=pl.col("n_targets") == 0),
+        follow=tps.select(_FOLLOW_COLUMNS).filter(~pl.col("base")).drop("base")
+        .with_columns(nt_only=pl.col("n_targets") == 0),
         baselines=scans.filter("base").select("sid", "base_day", "n_targets"))
 
 
