@@ -14,8 +14,9 @@ patient) is written as SDTM TU, TR, RS and an ADSL-like subject table, then:
   inputs included) are its own: synthesize + write SDTM, read TU/TR/subjects (typed and checked),
   measurements (``coded_measurements``), timepoint responses (``derive_timepoints``), BOR and
   endpoints (``derive_endpoints``), write ADaM (CSV and Parquet);
-* then the whole path from files on disk to ADaM files runs in one process, as
-  ``oncotrack cohort derive`` does: its wall time and peak memory are the end-to-end figures;
+* then the whole path from files on disk to ADaM files: the command ``oncotrack cohort derive
+  --formats csv,parquet`` run as a child process; its wall time, CPU time and peak memory are
+  the end-to-end figures;
 * on the smallest cohort (up to 10 000 patients), the per-patient engine (``oncotrack.assess``
   with RECIST 1.1, which gives timepoints, BOR, confirmed BOR and endpoints) runs on every
   patient, built as case objects from the same measurements (building not timed), against the
@@ -114,27 +115,28 @@ def _run_stage(stage: str, n: int, work: Path, fmt: str) -> dict[str, float]:
 
 
 def _end_to_end(work: Path, fmt: str) -> dict[str, float]:
-    """Files on disk → ADaM files in one process, as ``oncotrack cohort derive`` runs."""
-    from oncotrack.cohort.derive import derive
-    from oncotrack.interop.adam import write_adam
-    from oncotrack.interop.sdtm import (
-        USED_COLUMNS,
-        coded_measurements,
-        read_domain,
-        read_subjects,
-    )
-
+    """Files on disk → ADaM files: the command ``oncotrack cohort derive --tu --tr --subjects
+    --formats csv,parquet`` itself, in a child process (its wall time, its CPU time and its
+    peak resident memory)."""
     sdtm = work / "sdtm"
+    command = [str(Path(sys.executable).with_name("oncotrack")), "cohort", "derive",
+               "--tu", str(sdtm / f"tu.{fmt}"), "--tr", str(sdtm / f"tr.{fmt}"),
+               "--subjects", str(sdtm / f"adsl.{fmt}"), "--out", str(work / "adam-e2e"),
+               "--formats", "csv,parquet"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    subjects = read_subjects(sdtm / f"adsl.{fmt}")
-    coded = coded_measurements(read_domain(sdtm / f"tu.{fmt}", "TU", columns=USED_COLUMNS["TU"]),
-                               read_domain(sdtm / f"tr.{fmt}", "TR", columns=USED_COLUMNS["TR"]),
-                               check=False)
-    derived = derive(coded, subjects)
-    write_adam(derived.adrs, derived.adtte, work / "adam-e2e", ["csv", "parquet"])
-    return {"seconds": time.perf_counter() - began, "peak_mb": _peak_mb(),
-            "subjects": subjects.height, "timepoints": derived.timepoints.height,
-            "adrs": derived.adrs.height, "adtte": derived.adtte.height}
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"oncotrack cohort derive failed:\n{done.stderr}")
+    # "N subjects: T timepoints; adrs A rows, adtte B rows"
+    counts = [int(word) for word in done.stdout.splitlines()[0].replace(";", " ").split()
+              if word.isdigit()]
+    return {"seconds": seconds, "peak_mb": after.ru_maxrss / 1024,
+            "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "subjects": counts[0], "timepoints": counts[1], "adrs": counts[2],
+            "adtte": counts[3]}
 
 
 def _per_patient(work: Path, fmt: str) -> dict[str, Any]:
@@ -233,7 +235,8 @@ def main(sizes: list[int], fmt: str, work: Path) -> None:
         sizes_mb = {p.name: p.stat().st_size / 1e6 for p in sorted((folder / "sdtm").iterdir())}
         result = _child(["--stage", "end-to-end", "--format", fmt, "--work", str(folder)])
         print(f"  {LABELS['end-to-end']:<32} {result['seconds']:8.2f} s   peak "
-              f"{result['peak_mb']:8,.0f} MB   ({result['timepoints']:,} timepoints, "
+              f"{result['peak_mb']:8,.0f} MB   (CPU {result['cpu_s']:.1f} s; "
+              f"{result['timepoints']:,} timepoints, "
               f"{result['adrs']:,} ADRS and {result['adtte']:,} ADTTE rows; SDTM "
               + ", ".join(f"{k} {v:,.0f} MB" for k, v in sizes_mb.items()) + ")", flush=True)
         if n == min(sizes) and n <= PER_PATIENT_MAX:
