@@ -922,7 +922,7 @@ def _lesions(tu: pl.DataFrame, sid: np.ndarray, les: np.ndarray,
     first = np.ones(order.size, np.bool_)
     first[1:] = sorted_keys[1:] != sorted_keys[:-1]
     chosen = known[order[first]]
-    picked = tu[chosen]
+    picked = tu.select(_present(tu, "TUSTRESC", "TUORRES", "TULOC", "TUBLFL"))[chosen]
     baseline_flag = (_upper("TUBLFL") == "Y") if "TUBLFL" in tu.columns else pl.lit(False)
     return picked.select(
         lkey=pl.lit(sorted_keys[first]),
