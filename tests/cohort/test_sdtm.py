@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from oncotrack.interop.datasetjson import (
 )
 from oncotrack.interop.sdtm import (
     USED_COLUMNS,
+    check_domain,
     measurements_table,
     read_domain,
     read_subjects,
@@ -155,6 +157,61 @@ def test_csv_round_trip(tmp_path: Path) -> None:
     assert read_domain(_csv(tmp_path, "tr.csv", frame)).equals(frame)
     subjects = read_subjects(_csv(tmp_path, "adsl.csv", ADSL))
     assert subjects.equals(subjects_table(ADSL))
+
+
+@pytest.mark.parametrize("columns", [None, USED_COLUMNS["TR"]])
+def test_parquet_text_or_categorical_columns_read_alike(tmp_path: Path,
+                                                        columns: tuple[str, ...] | None) -> None:
+    # Text stored as strings or as categoricals (dictionary-typed, as write_sdtm, pandas
+    # ``category`` and R factors write it; also of named categories): the same frame.
+    frame = TR.with_columns(pl.lit("TR").alias("DOMAIN"), pl.Series("TRSEQ", range(1, 13)),
+                            pl.Series("TREVAL", ["INVESTIGATOR", "", *[None] * 10]))
+    frame.write_parquet(tmp_path / "text.parquet")
+    frame.with_columns(pl.col(pl.String).cast(pl.Categorical)) \
+        .write_parquet(tmp_path / "categorical.parquet")
+    named = pl.Categorical(pl.Categories.random())
+    frame.with_columns(pl.col(pl.String).cast(named)).write_parquet(tmp_path / "named.parquet")
+    text, categorical, other = (read_domain(tmp_path / f"{name}.parquet", "TR", columns=columns)
+                                for name in ("text", "categorical", "named"))
+    assert text.equals(categorical)
+    assert text.equals(other)
+    assert text["TREVAL"].null_count() == 11  # the empty value is null, as in a CSV
+    if columns is None:
+        assert text.equals(frame.with_columns(pl.Series("TREVAL", ["INVESTIGATOR",
+                                                                   *[None] * 11])))
+    else:
+        assert all(t == pl.Categorical for c, t in text.schema.items()
+                   if frame.schema[c] == pl.String)
+
+
+def test_cohort_path_normalises_code_columns(tmp_path: Path) -> None:
+    frame = TR.with_columns(pl.col("TRTESTCD").str.to_lowercase(), TRSTAT=pl.lit(" not done "))
+    path = _csv(tmp_path, "tr.csv", frame)
+    full = read_domain(path)
+    assert full["TRTESTCD"][0] == "ldiam"  # as written
+    assert full["TRORRESU"][0] == "mm"
+    used = read_domain(path, "TR", columns=USED_COLUMNS["TR"])
+    assert used["TRTESTCD"][0] == "LDIAM"  # as the checks and the cohort tables read it
+    assert used["TRORRESU"].cast(pl.String).to_list() == ["MM"] * 10 + ["CM"] * 2
+    assert used["TRSTAT"][0] == "NOT DONE"
+    assert used["USUBJID"][0] == "P1"
+
+
+def test_duplicate_key_of_widely_spread_categories() -> None:
+    # Categorical ids come from one global set of categories, so a column's ids can be far
+    # apart: here each key column holds one value cast before 2^17 others and one after, too
+    # wide to pack as ids (4 x 18 bits); the packed key then codes them by rank.
+    fresh = uuid.uuid4().hex
+    early = pl.Series(["P1", "T01", "TUMSTATE", "2024-01-05"], dtype=pl.Categorical)
+    pl.Series([f"filler {fresh} {i}" for i in range(1 << 17)], dtype=pl.Categorical)
+    late = [f"P {fresh}", f"T {fresh}", f"X{fresh}", f"2024-01-06T{fresh}"]
+    rows = [[early[k] if (i >> k) & 1 else late[k] for k in range(4)] for i in range(16)]
+    frame = pl.DataFrame(rows, orient="row", schema=["USUBJID", "TRLNKID", "TRTESTCD", "TRDTC"])
+    frame = frame.with_columns(pl.all().cast(pl.Categorical), TRSTRESC=pl.lit("PRESENT"))
+    check_domain(frame, "TR", "wide")  # 16 distinct keys
+    with pytest.raises(CohortInputError, match=r"row 17, column TRDTC: duplicate record: .* as "
+                       r"row 6"):
+        check_domain(pl.concat([frame, frame[5:6]]), "TR", "wide")
 
 
 def test_xpt_round_trip(tmp_path: Path) -> None:

@@ -379,6 +379,12 @@ def write_sdtm(tables: Mapping[str, pl.DataFrame], out_dir: str | Path,
 
     Files are written into a temporary folder inside ``out_dir`` and moved into place only when
     all of them are complete: on an error nothing is left behind. Returns the paths written.
+
+    Parquet text columns are written as categoricals (dictionary-typed columns, as pandas
+    ``category`` and R factors export them): codes, ids and dates repeat, and
+    :func:`~oncotrack.interop.sdtm.read_domain` reads such columns straight into the
+    categoricals of its cohort path instead of casting millions of strings (plain text
+    columns read to the same frame, more slowly).
     """
     chosen = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -413,7 +419,7 @@ def _write_one(frame: pl.DataFrame, name: str, kind: str, target: Path) -> None:
     if kind == "csv":
         frame.write_csv(target)
     elif kind == "parquet":
-        frame.write_parquet(target)
+        frame.with_columns(pl.col(pl.String).cast(pl.Categorical)).write_parquet(target)
     elif kind == "xpt":
         import pyreadstat
 
