@@ -459,3 +459,43 @@ def test_nothing_written_on_error(tmp_path: Path) -> None:
         write_dataset_json(bad, tmp_path / "rs.json", "RS")
     assert (caught.value.row, caught.value.column) == (2, "SCORE")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_diameter_checks_agree_with_the_diameter(categorical: bool) -> None:
+    # The checks find a missing or negative diameter without computing it (_diameter_checks);
+    # they must flag exactly the rows where _diameter is null or negative.
+    from oncotrack.interop.sdtm import _diameter, _diameter_checks
+
+    texts = [None, "12", "-3", "TOO SMALL TO MEASURE", "abc", "0", "-0.5", "7.5"]
+    rows = [(n, c, o, u) for n in (None, 4.0, -1.0) for c in texts for o in texts
+            for u in (None, "MM", "CM")]
+    frame = pl.DataFrame(rows, orient="row", schema={
+        "TRSTRESN": pl.Float64, "TRSTRESC": pl.String, "TRORRES": pl.String,
+        "TRSTRESU": pl.String})
+    if categorical:
+        frame = frame.with_columns(pl.col(pl.String).cast(pl.Categorical))
+    for columns in (frame.columns, ["TRSTRESC", "TRORRES"], ["TRORRES", "TRSTRESU"]):
+        part = frame.select(columns)
+        missing, negative = _diameter_checks(part)
+        got = part.select(missing=missing.fill_null(False), negative=negative.fill_null(False))
+        diameter = _diameter(part)
+        expected = part.select(missing=diameter.is_null(),
+                               negative=(diameter < 0).fill_null(False))
+        assert got.equals(expected), columns
+
+
+def test_code_columns_normalised_alike_as_text_or_categorical() -> None:
+    from oncotrack.interop.sdtm import _normalised
+
+    values = ["mm", "MM", " cm", "Cm", None, "x ", "target", " new "]
+    values += [f"value {i} " for i in range(12)]  # more than a few changed: by look-up
+    for count in (3, len(values)):
+        frame = pl.DataFrame({"TRORRESU": values[:count] * 3,
+                              "VISIT": list(reversed(values[:count])) * 3,
+                              "USUBJID": ["p1"] * 3 * count})
+        text = _normalised(frame)
+        assert text["TRORRESU"][0] == "MM"
+        assert text["USUBJID"][0] == "p1"  # not a code column
+        assert _normalised(frame.with_columns(pl.all().cast(pl.Categorical))).equals(
+            text.with_columns(pl.all().cast(pl.Categorical)))
