@@ -113,6 +113,11 @@ def test_write_and_read_back(tmp_path: Path) -> None:
             assert read_domain(tmp_path / f"{name.lower()}.{kind}").equals(cohort[name]), (
                 name, kind)
         assert read_subjects(tmp_path / f"adsl.{kind}").equals(subjects_table(cohort["ADSL"]))
+    # Parquet text as categoricals (dictionary-typed), read back as the text above.
+    stored = pl.read_parquet_schema(tmp_path / "tr.parquet")
+    assert stored["USUBJID"] == pl.Categorical
+    assert stored["TRSTRESN"] == pl.Float64
+    assert pl.read_parquet_schema(tmp_path / "adsl.parquet")["USUBJID"] == pl.String
     meta = json.loads((tmp_path / "tr.json").read_text())
     assert meta["name"] == "TR"
     assert meta["records"] == cohort["TR"].height

@@ -380,11 +380,12 @@ def write_sdtm(tables: Mapping[str, pl.DataFrame], out_dir: str | Path,
     Files are written into a temporary folder inside ``out_dir`` and moved into place only when
     all of them are complete: on an error nothing is left behind. Returns the paths written.
 
-    Parquet text columns are written as categoricals (dictionary-typed columns, as pandas
-    ``category`` and R factors export them): codes, ids and dates repeat, and
-    :func:`~oncotrack.interop.sdtm.read_domain` reads such columns straight into the
+    Parquet text columns of TU, TR and RS are written as categoricals (dictionary-typed
+    columns, as pandas ``category`` and R factors export them): codes, ids and dates repeat,
+    and :func:`~oncotrack.interop.sdtm.read_domain` reads such columns straight into the
     categoricals of its cohort path instead of casting millions of strings (plain text
-    columns read to the same frame, more slowly).
+    columns read to the same frame, more slowly). ADSL, one row per subject, is read as text
+    and written as text.
     """
     chosen = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -419,7 +420,9 @@ def _write_one(frame: pl.DataFrame, name: str, kind: str, target: Path) -> None:
     if kind == "csv":
         frame.write_csv(target)
     elif kind == "parquet":
-        frame.with_columns(pl.col(pl.String).cast(pl.Categorical)).write_parquet(target)
+        if name != "ADSL":
+            frame = frame.with_columns(pl.col(pl.String).cast(pl.Categorical))
+        frame.write_parquet(target)
     elif kind == "xpt":
         import pyreadstat
 
