@@ -443,14 +443,23 @@ def _date_column(frame: pl.DataFrame, name: str, dtype: pl.DataType, source: str
         return column.dt.date()
     if dtype.is_numeric():  # SAS date value without a date format: days since 1960-01-01
         return (pl.lit(-3653, pl.Int32) + column.cast(pl.Int32)).cast(pl.Date).alias(name)
-    text = column.cast(pl.String).str.strip_chars()
-    parsed = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    shape_ok = (text.str.len_chars() == 10) | (text.str.slice(10, 1) == "T")
-    found = _bad_row(frame, text.is_not_null() & (text != "") & (parsed.is_null() | ~shape_ok))
-    if found:
-        _raise_at(frame, found, name, "expected a complete date YYYY-MM-DD", source,
-                  first_line)
-    return parsed.alias(name)
+
+    def parse(value: pl.Expr) -> pl.Expr:
+        text = value.str.strip_chars()
+        parsed = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        shape_ok = (text.str.len_chars() == 10) | (text.str.slice(10, 1) == "T")
+        return pl.struct(date=parsed, bad=(text != "") & (parsed.is_null() | ~shape_ok))
+
+    # Parsed once per distinct value, for the check and the column (a million subjects have
+    # a few thousand dates: 0.3 → 0.05 s a column).
+    values = frame.get_column(name)
+    result = _spread(values if values.dtype in (pl.String, pl.Categorical)
+                     else values.cast(pl.String), parse).struct.unnest()
+    hits = result.get_column("bad").fill_null(False).arg_true()
+    if hits.len():
+        _raise_at(frame, (int(hits[0]), hits.len()), name, "expected a complete date "
+                  "YYYY-MM-DD", source, first_line)
+    return pl.lit(result.get_column("date")).alias(name)
 
 
 def _dtc(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
