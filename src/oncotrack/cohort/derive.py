@@ -919,24 +919,51 @@ def _with_usubjid(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
 
 def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
     has_t = pl.col("n_targets") > 0
-    complete = pl.col("complete")
     frame = follow.select(
         "sid",
         ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
         SUMDIAM=pl.when(has_t).then(pl.col("total").fill_null(0)),
         BASE=pl.when(has_t).then(pl.col("base_sum")),
-        PCHGBL=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("base_sum"))),
         NADIR=pl.when(has_t).then(pl.col("nadir")),
-        PCHGNAD=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("nadir"))),
-        TRGRESP=_names(pl.col("target")),
-        NTRGRESP=_names(pl.col("nt")),
         NEWLPROG=pl.col("new"),
-        OVRLRESP=_names(pl.col("overall")),
     )
-    frame = _divided(frame, {"SUMDIAM": SCALE, "BASE": SCALE, "NADIR": SCALE, "PCHGBL": 10,
-                             "PCHGNAD": 10})
+    frame = _divided(frame, {"SUMDIAM": SCALE, "BASE": SCALE, "NADIR": SCALE})
+    frame = frame.with_columns(
+        _percent_change(follow, "base_sum").alias("PCHGBL"),
+        _percent_change(follow, "nadir").alias("PCHGNAD"),
+        _response_names(follow.get_column("target")).alias("TRGRESP"),
+        _response_names(follow.get_column("nt")).alias("NTRGRESP"),
+        _response_names(follow.get_column("overall")).alias("OVRLRESP"),
+    )
     return _with_usubjid(frame, ids).select(
         [pl.col(c).cast(t) for c, t in TIMEPOINTS.items()])
+
+
+def _response_names(codes: pl.Series) -> pl.Series:
+    """Response codes as their names (null for null or any other value), gathered from the
+    six names rather than mapped row by row."""
+    values = codes.fill_null(0).to_numpy()
+    known = np.where((values >= CR) & (values <= NE), values, 0)
+    return _lookup(_AVALC[:NE + 1], known, pl.String)
+
+
+def _percent_change(follow: pl.DataFrame, reference: str) -> pl.Series:
+    """Where the scan is complete: ``(total − reference) / reference × 100`` rounded half to
+    even to one decimal, exactly as :func:`_percent_tenths` and ``_divided`` (integers, then
+    one IEEE division by 10); null for a zero or null reference. numpy: the polars expression
+    evaluates its shared terms several times."""
+    value = follow.get_column("total")
+    base = follow.get_column(reference)
+    valid = (follow.get_column("complete").fill_null(False) & value.is_not_null()
+             & base.is_not_null() & (base.fill_null(0) != 0)).to_numpy()
+    v = value.fill_null(0).to_numpy()
+    r = np.where(valid, base.fill_null(1).to_numpy(), 1)
+    numerator = (v - r) * 1000
+    quotient = numerator // r
+    twice_rest = (numerator - quotient * r) * 2
+    up = (twice_rest > r) | ((twice_rest == r) & (quotient % 2 != 0))
+    tenths = (quotient + up).astype(np.float64) / 10.0
+    return pl.Series(np.where(valid, tenths, np.nan), nan_to_null=True)
 
 
 def _response_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
