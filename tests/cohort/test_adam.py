@@ -254,8 +254,19 @@ def test_dataset_json_rows_are_json_dumps_text(tmp_path: Path,
         "CNSR": [0, 1, None, -5, 2**62, -(2**63), 7],
         "NOTE": pl.Series([None] * 7, dtype=pl.String),
     })
+    plain = pl.DataFrame({  # what polars' CSV writer formats as JSON has it
+        "USUBJID": ["A", "123", None, "", "a, b", "é"],
+        "AVAL": [0.0, -1.5, None, 1e10, 0.0001, -0.0],
+        "ADT": [D(2024, 1, 1), None, D(1950, 6, 1), D(1000, 1, 1), D(9999, 12, 31),
+                D(1970, 1, 1)],
+        "CNSR": [0, 1, None, -5, 2**62, 7],
+    })
+    assert adam._json_by_csv(plain)
+    assert not adam._json_by_csv(frame)
+    quoted_late = plain.with_columns(USUBJID=pl.Series(["A", "B", "C", "D", "E", 'q"']))
     when = dt.datetime(2026, 1, 1, 12)
-    for rows in (frame, frame.head(0), pl.DataFrame({"ADT": [D(999, 1, 1)]})):
+    for rows in (frame, frame.head(0), pl.DataFrame({"ADT": [D(999, 1, 1)]}), plain,
+                 quoted_late):
         (written,) = write_adam(rows, rows.head(0), tmp_path / "out", ["json"],
                                 created=when)[:1]
         expected = json.dumps(adam._dataset_json(rows, "ADRS", None, when), ensure_ascii=False,

@@ -36,12 +36,13 @@ was.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -445,32 +446,88 @@ def _version() -> str:
 def _write_json(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str, str],
                 when: dt.datetime, study_oid: str | None) -> None:
     """The text :func:`json.dumps` gives for :func:`_dataset_json`, with the rows formatted by
-    polars a slice at a time instead of as Python objects (13 M rows are minutes in Python);
-    frames whose values polars would format differently go through ``json.dumps``."""
+    polars a slice at a time instead of as Python objects (13 M rows are minutes in Python):
+    by its CSV writer when every value comes out as JSON has it, else by expressions; frames
+    whose values polars would format differently go through ``json.dumps``."""
     frame = _normalise(frame, name)
-    rows = _json_row_texts(frame)
-    if rows is None:
-        document = _dataset_json(frame, name, labels, when, study_oid)
-        path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n",
-                        encoding="utf-8")
-        return
     head = json.dumps(_dataset_json(frame, name, labels, when, study_oid, rows=False),
                       ensure_ascii=False, allow_nan=False)
     assert head.endswith('"rows": []}')
+    if _json_by_csv(frame) and _write_json_rows(path, head, _json_chunks_by_csv(frame)):
+        return
+    rows = _json_row_texts(frame)
+    if rows is not None and _write_json_rows(path, head, (
+            frame.slice(offset, _JSON_CHUNK).select(rows).to_series().str.join(", ")
+            .cast(pl.Binary).item() for offset in range(0, frame.height, _JSON_CHUNK))):
+        return
+    document = _dataset_json(frame, name, labels, when, study_oid)
+    path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n",
+                    encoding="utf-8")
+
+
+def _write_json_rows(path: Path, head: str, chunks: Iterable[bytes | None]) -> bool:
+    """``head`` (a document whose last key is an empty ``rows``) with the rows' text; False
+    when a chunk could not be formatted (None)."""
     with path.open("wb") as out:
         out.write(head[:-2].encode("utf-8"))
-        for offset in range(0, frame.height, _JSON_CHUNK):
-            if offset:
+        for i, chunk in enumerate(chunks):
+            if chunk is None:
+                return False
+            if i:
                 out.write(b", ")
-            chunk = frame.slice(offset, _JSON_CHUNK).select(rows)
-            out.write(chunk.to_series().str.join(", ").cast(pl.Binary).item())
+            out.write(chunk)
         out.write(b"]}\n")
+    return True
 
 
-_JSON_CHUNK = 1 << 18
+_JSON_CHUNK = 1 << 19
 """Rows formatted at a time."""
 _JSON_ESCAPED = r'[\x00-\x1f"\\]'
 """Characters json.dumps escapes (``ensure_ascii=False``)."""
+_CSV_FIELD_END, _CSV_ROW_END = b"\x1f", b"\x1e"
+_CSV_DELETED = bytes(range(0x20)) + b"\\"
+
+
+def _json_by_csv(frame: pl.DataFrame) -> bool:
+    """Whether polars' CSV writer formats every value of ``frame`` as ``json.dumps`` would
+    (strings needing no escape are checked per chunk): floats only from 1e-4 to 1e16 (or 0),
+    where its shortest round-trip digits are ``repr``'s, and no NaN or infinity; dates within
+    years 1000–9999 (``isoformat`` pads years to 4 digits)."""
+    if not frame.width:
+        return False
+    checks: list[pl.Expr] = []
+    for column, dtype in frame.schema.items():
+        col = pl.col(column)
+        if dtype == pl.Float64:
+            checks.append(((col == 0) | ((col.abs() >= 1e-4) & (col.abs() < 1e16))).all())
+        elif dtype == pl.Date:
+            checks.append(col.dt.year().is_between(1000, 9999).all())
+        elif dtype not in (pl.String, pl.Int64):
+            return False
+    return not checks or all(frame.select(checks).row(0))
+
+
+def _json_chunks_by_csv(frame: pl.DataFrame) -> Iterator[bytes | None]:
+    """The rows' text, a slice at a time, from the CSV writer: strings and dates quoted,
+    numbers and ``null`` not (``quote_style="non_numeric"``), fields and rows ended by control
+    characters that are then replaced by ``", "`` and ``"], ["``. A slice holding a string
+    that JSON escapes (a control character, a backslash, or a quote, which CSV would double)
+    yields None."""
+    quoted = [c for c, t in frame.schema.items() if t in (pl.String, pl.Date)]
+    for offset in range(0, frame.height, _JSON_CHUNK):
+        chunk = frame.slice(offset, _JSON_CHUNK)
+        buffer = io.BytesIO()
+        chunk.write_csv(buffer, include_header=False, quote_style="non_numeric",
+                        separator=_CSV_FIELD_END.decode(), line_terminator=_CSV_ROW_END.decode(),
+                        null_value="null")
+        text = buffer.getvalue()
+        ends = chunk.height * chunk.width
+        quotes = 2 * sum(chunk.height - chunk.get_column(c).null_count() for c in quoted)
+        if len(text) - len(text.translate(None, _CSV_DELETED)) != ends \
+                or text.count(b'"') != quotes:
+            yield None
+            return
+        yield b"[" + text.replace(_CSV_FIELD_END, b", ").replace(_CSV_ROW_END, b"], [")[:-3]
 
 
 def _json_row_texts(frame: pl.DataFrame) -> pl.Expr | None:
