@@ -42,7 +42,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -457,25 +457,28 @@ def _write_json(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str,
         return
     rows = _json_row_texts(frame)
     if rows is not None and _write_json_rows(path, head, (
-            frame.slice(offset, _JSON_CHUNK).select(rows).to_series().str.join(", ")
-            .cast(pl.Binary).item() for offset in range(0, frame.height, _JSON_CHUNK))):
+            [frame.slice(offset, _JSON_CHUNK).select(rows).to_series().str.join(", ")
+             .cast(pl.Binary).item()] for offset in range(0, frame.height, _JSON_CHUNK))):
         return
     document = _dataset_json(frame, name, labels, when, study_oid)
     path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n",
                     encoding="utf-8")
 
 
-def _write_json_rows(path: Path, head: str, chunks: Iterable[bytes | None]) -> bool:
-    """``head`` (a document whose last key is an empty ``rows``) with the rows' text; False
-    when a chunk could not be formatted (None)."""
+def _write_json_rows(path: Path, head: str,
+                     chunks: Iterable[Sequence[bytes | memoryview] | None]) -> bool:
+    """``head`` (a document whose last key is an empty ``rows``) with the rows' text, a slice
+    of rows at a time (its text in pieces); False when a slice could not be formatted
+    (None)."""
     with path.open("wb") as out:
         out.write(head[:-2].encode("utf-8"))
-        for i, chunk in enumerate(chunks):
-            if chunk is None:
+        for i, pieces in enumerate(chunks):
+            if pieces is None:
                 return False
             if i:
                 out.write(b", ")
-            out.write(chunk)
+            for piece in pieces:
+                out.write(piece)
         out.write(b"]}\n")
     return True
 
@@ -485,7 +488,6 @@ _JSON_CHUNK = 1 << 19
 _JSON_ESCAPED = r'[\x00-\x1f"\\]'
 """Characters json.dumps escapes (``ensure_ascii=False``)."""
 _CSV_FIELD_END, _CSV_ROW_END = b"\x1f", b"\x1e"
-_CSV_DELETED = bytes(range(0x20)) + b"\\"
 
 
 def _json_by_csv(frame: pl.DataFrame) -> bool:
@@ -507,7 +509,7 @@ def _json_by_csv(frame: pl.DataFrame) -> bool:
     return not checks or all(frame.select(checks).row(0))
 
 
-def _json_chunks_by_csv(frame: pl.DataFrame) -> Iterator[bytes | None]:
+def _json_chunks_by_csv(frame: pl.DataFrame) -> Iterator[Sequence[bytes | memoryview] | None]:
     """The rows' text, a slice at a time, from the CSV writer: strings and dates quoted,
     numbers and ``null`` not (``quote_style="non_numeric"``), fields and rows ended by control
     characters that are then replaced by ``", "`` and ``"], ["``. A slice holding a string
@@ -521,13 +523,15 @@ def _json_chunks_by_csv(frame: pl.DataFrame) -> Iterator[bytes | None]:
                         separator=_CSV_FIELD_END.decode(), line_terminator=_CSV_ROW_END.decode(),
                         null_value="null")
         text = buffer.getvalue()
+        codes = np.frombuffer(text, dtype=np.uint8)
         ends = chunk.height * chunk.width
         quotes = 2 * sum(chunk.height - chunk.get_column(c).null_count() for c in quoted)
-        if len(text) - len(text.translate(None, _CSV_DELETED)) != ends \
-                or text.count(b'"') != quotes:
+        if np.count_nonzero(codes < 0x20) != ends or text.count(b'"') != quotes \
+                or text.find(b"\\") >= 0:
             yield None
             return
-        yield b"[" + text.replace(_CSV_FIELD_END, b", ").replace(_CSV_ROW_END, b"], [")[:-3]
+        rows = text.replace(_CSV_FIELD_END, b", ").replace(_CSV_ROW_END, b"], [")
+        yield [b"[", memoryview(rows)[:-3]]  # the last row's "], [" ends at "]"
 
 
 def _json_row_texts(frame: pl.DataFrame) -> pl.Expr | None:
