@@ -189,3 +189,86 @@ def test_nan_is_missing_in_dataset_json(tmp_path: Path) -> None:
     write_adam(make_adrs(), adtte, tmp_path, formats=("json",))
     assert read_adam(tmp_path / "adtte.json").get_column("WEIGHT").to_list() == [
         None, 1.5, None, 2.0]
+
+
+def _xpt_without_timestamps(path: Path) -> bytes:
+    import re
+
+    return re.sub(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d", b"", path.read_bytes())
+
+
+@pytest.mark.parametrize(("frame", "by_numpy"), [
+    (pl.DataFrame({
+        "USUBJID": ["A", "", None, "LONGER-ID-1234", "x y"],
+        "AVAL": [0.0, -1.5, None, 1e10, 1e-5],
+        "PCHG": [1 / 3, -0.1, 123456.789, 2.0**-60, 7.0],
+        "ADT": [D(2024, 1, 1), None, D(1950, 6, 1), D(1960, 1, 1), D(1970, 1, 1)],
+        "CNSR": [0, 1, None, -5, 2**31 - 1],
+        "NOTE": pl.Series([None] * 5, dtype=pl.String),
+    }), True),
+    (pl.DataFrame({"USUBJID": ["é", "b"], "AVAL": [1.0, 2.0]}), False),  # non-ASCII
+    (pl.DataFrame({"USUBJID": ["a", "b"], "AVAL": [-0.0, float("nan")]}), False),
+    (pl.DataFrame({"USUBJID": ["a", "b"], "CNSR": [1, 2**40]}), False),
+], ids=["edge-values", "non-ascii", "signed-zero-nan", "wide-integer"])
+def test_xpt_records_are_pyreadstats(tmp_path: Path, frame: pl.DataFrame, by_numpy: bool,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The records are converted with numpy (pyreadstat writes the headers): the file is
+    # pyreadstat's own, byte for byte, but for its creation time.
+    import pyreadstat
+
+    from oncotrack.interop import adam
+
+    monkeypatch.setattr(adam, "_XPT_CHUNK", 2)
+
+    (written,) = write_adam(frame, frame.head(0), tmp_path / "out", ["xpt"])[:1]
+    reference = tmp_path / "reference.xpt"
+    pyreadstat.write_xport(
+        adam._normalise(frame, "ADRS"), str(reference),
+        file_label=adam.DATASET_LABELS["ADRS"],
+        column_labels={c: adam.VARIABLE_LABELS[c] for c in frame.columns
+                       if c in adam.VARIABLE_LABELS},
+        table_name="ADRS", file_format_version=5,
+        variable_format={c: "E8601DA." if t == pl.Date else "8." for c, t in
+                         frame.schema.items() if t in (pl.Date, pl.Int64)} or None)
+    assert _xpt_without_timestamps(written) == _xpt_without_timestamps(reference)
+    # Values the numpy conversion does not reproduce exactly are left to pyreadstat.
+    probe = tmp_path / "probe.xpt"
+    assert adam._write_xpt_records(adam._normalise(frame, "ADRS"), probe, lambda part: (
+        pyreadstat.write_xport(part, str(probe), file_format_version=5))) is by_numpy
+
+
+def test_dataset_json_rows_are_json_dumps_text(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rows are formatted by polars a slice at a time: the file is what json.dumps gives for
+    # the whole document, escapes, floats, nulls and non-finite numbers included.
+    from oncotrack.interop import adam
+
+    monkeypatch.setattr(adam, "_JSON_CHUNK", 3)
+
+    frame = pl.DataFrame({
+        "USUBJID": ["A", "", None, 'q"uote\\back', "new\nline\ttab\x01", "é ü 漢", "\u2028"],
+        "AVAL": [0.0, -1.5, None, 1e10, 1e-5, float("nan"), float("inf")],
+        "PCHG": [1 / 3, -0.1, 123456.789, 2.0**-60, 1e16, -0.0, 1e300],
+        "ADT": [D(2024, 1, 1), None, D(1950, 6, 1), D(1960, 1, 1), D(1970, 1, 1),
+                D(1000, 1, 1), D(9999, 12, 31)],
+        "CNSR": [0, 1, None, -5, 2**62, -(2**63), 7],
+        "NOTE": pl.Series([None] * 7, dtype=pl.String),
+    })
+    plain = pl.DataFrame({  # what polars' CSV writer formats as JSON has it
+        "USUBJID": ["A", "123", None, "", "a, b", "é"],
+        "AVAL": [0.0, -1.5, None, 1e10, 0.0001, -0.0],
+        "ADT": [D(2024, 1, 1), None, D(1950, 6, 1), D(1000, 1, 1), D(9999, 12, 31),
+                D(1970, 1, 1)],
+        "CNSR": [0, 1, None, -5, 2**62, 7],
+    })
+    assert adam._json_by_csv(plain)
+    assert not adam._json_by_csv(frame)
+    quoted_late = plain.with_columns(USUBJID=pl.Series(["A", "B", "C", "D", "E", 'q"']))
+    when = dt.datetime(2026, 1, 1, 12)
+    for rows in (frame, frame.head(0), pl.DataFrame({"ADT": [D(999, 1, 1)]}), plain,
+                 quoted_late):
+        (written,) = write_adam(rows, rows.head(0), tmp_path / "out", ["json"],
+                                created=when)[:1]
+        expected = json.dumps(adam._dataset_json(rows, "ADRS", None, when), ensure_ascii=False,
+                              allow_nan=False) + "\n"
+        assert written.read_text(encoding="utf-8") == expected

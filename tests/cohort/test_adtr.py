@@ -57,6 +57,36 @@ def test_grouping_columns_are_carried_and_schema_dates_are_not() -> None:
     assert carry_subject_columns(frame, subjects.drop("ARM")) is frame
 
 
+def test_adtr_is_sorted_by_subject_and_date_whatever_the_input_order() -> None:
+    day = dt.date(2024, 1, 1)
+    timepoints = pl.DataFrame({
+        "USUBJID": ["B", "B", "A", "C"],
+        "ADT": [day + dt.timedelta(days=d) for d in (60, 30, 90, 10)],
+        "SUMDIAM": [10.0, 12.0, 5.0, None], "BASE": [20.0, 20.0, 8.0, None],
+        "PCHGBL": [-50.0, -40.0, -37.5, None], "NADIR": [12.0, 20.0, 8.0, None],
+        "PCHGNAD": [-16.7, -40.0, -37.5, None], "OVRLRESP": ["PR", "PR", "PR", "NE"],
+    })
+    expected = [("A", 90), ("B", 30), ("B", 60)]
+    for frame in (timepoints, timepoints.sort("USUBJID", "ADT")):
+        table = adtr(frame)
+        assert [(r[0], (r[1] - day).days) for r in table.select("USUBJID", "ADT").rows()] \
+            == expected
+
+
+def test_carried_columns_for_runs_of_subjects_in_any_order() -> None:
+    subjects = pl.DataFrame({"USUBJID": ["A", "B", "C"], "ARM": ["X", "Y", "Z"]})
+    in_order = pl.DataFrame({"USUBJID": ["A", "A", "B", "C", "C"], "N": [1, 2, 3, 4, 5]})
+    assert carry_subject_columns(in_order, subjects).get_column("ARM").to_list() \
+        == ["X", "X", "Y", "Z", "Z"]
+    mixed = pl.DataFrame({"USUBJID": ["C", None, "A", "A", "Q", "C"]})
+    assert carry_subject_columns(mixed, subjects).get_column("ARM").to_list() \
+        == ["Z", None, "X", "X", None, "Z"]
+    # A subject listed twice repeats its records, as a join does.
+    twice = pl.concat([subjects, subjects.head(1).with_columns(ARM=pl.lit("W"))])
+    assert carry_subject_columns(in_order, twice).get_column("ARM").to_list() \
+        == ["X", "W", "X", "W", "Y", "Z", "Z"]
+
+
 def test_swimmer_selection_puts_responders_first_then_longest() -> None:
     adtte = pl.DataFrame({"USUBJID": ["A", "B", "C", "D"], "PARAMCD": ["OS"] * 4,
                           "AVAL": [100, 300, 200, 300]})

@@ -103,6 +103,19 @@ def test_unknown_or_repeated_responses_are_refused() -> None:
         derive_from_responses(twice, SUBJECTS)
 
 
+def test_no_subjects_gives_empty_tables() -> None:
+    # The second stage used to fail on an empty subject table (a date minus a date plus one
+    # in ADTTE); now every table is empty, with its schema.
+    from oncotrack.cohort.derive import ADRS_SCHEMA, ADTTE_SCHEMA
+
+    nobody = SUBJECTS.head(0)
+    derived = derive_from_responses(pl.DataFrame(
+        schema={"USUBJID": pl.String, "ADT": pl.Date, "OVRLRESP": pl.String}), nobody)
+    assert derived.adrs.height == derived.adtte.height == derived.timepoints.height == 0
+    assert dict(derived.adrs.schema) == ADRS_SCHEMA
+    assert dict(derived.adtte.schema) == ADTTE_SCHEMA
+
+
 # --- the command line ------------------------------------------------------------------------
 
 

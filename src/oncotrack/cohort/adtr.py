@@ -28,7 +28,7 @@ def adtr(timepoints: pl.DataFrame) -> pl.DataFrame:
     ``CHG`` is rounded to 6 decimals: the sums are exact to the µm (diameters with up to six
     decimals), and the rounding removes the binary floating-point residue of the subtraction.
     """
-    return (
+    frame = (
         timepoints.filter(pl.col("SUMDIAM").is_not_null())
         .select(
             "USUBJID",
@@ -43,6 +43,20 @@ def adtr(timepoints: pl.DataFrame) -> pl.DataFrame:
             PCHGNAD="PCHGNAD",
             AVALC="OVRLRESP",
         )
-        .sort("USUBJID", "ADT")
     )
+    return frame if _in_order(frame) else frame.sort("USUBJID", "ADT")
+
+
+def _in_order(frame: pl.DataFrame) -> bool:
+    """Whether ``frame`` is already sorted by USUBJID and ADT, with no nulls and no repeated
+    (USUBJID, ADT): then sorting would change nothing. The derivation's timepoints usually are
+    (subjects in their table's order, scans by date), and checking is much cheaper than a sort
+    on a string key."""
+    subject, day = pl.col("USUBJID"), pl.col("ADT")
+    same = subject == subject.shift(1)
+    return bool(frame.select(
+        (subject.null_count() == 0) & (day.null_count() == 0)
+        & (subject >= subject.shift(1)).fill_null(True).all()
+        & (~same | (day > day.shift(1))).fill_null(True).all()
+    ).item())
 

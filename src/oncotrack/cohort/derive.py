@@ -18,8 +18,14 @@ How the per-patient engine's sequential state becomes columnar:
 * PR persistence (Working Group) is a state set by a target PR/CR and reset by an overall PD; an
   SD kept as PR never changes that state, so it is the last set/reset event forward-filled.
 * Confirmation: the confirming scan of a CR/PR is the first later CR (or CR/PR) at least
-  ``confirm_days`` after it (the engine stops at that one), found by an as-of join; what lies
-  between is read from cumulative counts.
+  ``confirm_days`` after it (the engine stops at that one), found by a binary search over
+  packed (subject, date) keys; what lies between is read from cumulative counts.
+
+The second stage (best responses, ADRS, ADTTE) runs on numpy arrays rather than polars
+expressions: the timepoints are sorted by subject (a dense row number) and date, so per-subject
+facts are the first or last row of a subject meeting a condition and reach the rows by
+indexing, without hash group-bys or joins over millions of rows; ADRS and ADTTE are assembled
+in their final order by computed positions instead of being sorted.
 """
 
 from __future__ import annotations
@@ -397,163 +403,245 @@ def _timepoint_rules(scans: pl.DataFrame, seen: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- best overall response ----------------------------------------------------------------------
+#
+# The second stage works on numpy arrays: the follow-up timepoints are sorted by subject (``sid``,
+# dense 0..N-1: the subject's row) and date, so every per-subject aggregate is the first or last
+# row of a subject meeting a condition, or a reduction over each subject's run of rows, and every
+# subject-level value reaches a row by indexing with ``sid`` — no hash group-by or join over
+# millions of rows. Null dates are ``_NULL`` (beyond any real day) in these arrays.
+
+_NULL = 1 << 40
+"""A null day in the second stage's arrays (days are within ±2²⁰ of 1970)."""
 
 
-def _unconfirmed(counted: pl.DataFrame, sd_window_days: int) -> pl.DataFrame:
-    stable = _is_in(pl.col("overall"), (SD, NON_CR_NON_PD))
-    early = (pl.col("day") - pl.col("ref")) < sd_window_days
-    graded = pl.when(stable & early).then(NE).otherwise(pl.col("overall"))
-    key = graded.cast(pl.Int64) * _DAY_SPAN + pl.col("day") + _DAY_OFFSET
-    return counted.group_by("sid").agg(key=key.min()).select(
-        "sid",
-        bor=pl.col("key") // _DAY_SPAN,
-        bor_day=pl.col("key") % _DAY_SPAN - _DAY_OFFSET,
-    )
+def _day_array(series: pl.Series) -> np.ndarray:
+    """A date or day-number column as int64 days since 1970, ``_NULL`` for null."""
+    if series.dtype != pl.Int64:
+        series = series.cast(pl.Date).cast(pl.Int32).cast(pl.Int64)
+    return series.fill_null(_NULL).to_numpy()
+
+
+def _first_of(mask: np.ndarray, sid: np.ndarray, n: int, *, last: bool = False) -> np.ndarray:
+    """Per subject (rows sorted by ``sid``): the index of its first (``last``: last) row where
+    ``mask`` holds, -1 where none does."""
+    rows = np.flatnonzero(mask)
+    owner = sid[rows]
+    edge = np.ones(rows.size, dtype=bool)
+    if last:
+        edge[:-1] = owner[1:] != owner[:-1]
+    else:
+        edge[1:] = owner[1:] != owner[:-1]
+    out = np.full(n, -1, dtype=np.int64)
+    out[owner[edge]] = rows[edge]
+    return out
+
+
+def _at(values: np.ndarray, rows: np.ndarray, missing: int = _NULL) -> np.ndarray:
+    """``values[rows]``, ``missing`` where ``rows`` is -1 (no such row)."""
+    if values.size == 0:
+        return np.full(rows.size, missing, dtype=np.int64)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], missing)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The timepoints that count towards the best response, as arrays (sorted by subject and
+    date): on or after the reference date, up to and including the first PD there."""
+
+    sid: np.ndarray
+    day: np.ndarray
+    overall: np.ndarray
+    rows: np.ndarray
+    """Their rows in the follow-up timepoints."""
+
+
+def _unconfirmed(counted: _Counted, ref: np.ndarray, n: int,
+                 sd_window_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per subject: the best response (NE when nothing counts) and its date. The smallest
+    (response, date) key is the best: SD/NON-CR/NON-PD count as NE before the SD window."""
+    o, day = counted.overall, counted.day
+    stable = (o == SD) | (o == NON_CR_NON_PD)
+    early = (day - ref[counted.sid]) < sd_window_days
+    graded = np.where(stable & early, NE, o)
+    key = graded * _DAY_SPAN + day + _DAY_OFFSET
+    starts = np.flatnonzero(np.r_[True, counted.sid[1:] != counted.sid[:-1]]) \
+        if counted.sid.size else np.zeros(0, dtype=np.int64)
+    best = np.minimum.reduceat(key, starts) if starts.size else key[:0]
+    bor = np.full(n, NE, dtype=np.int64)
+    bor_day = np.full(n, _NULL, dtype=np.int64)
+    owners = counted.sid[starts]
+    bor[owners] = best // _DAY_SPAN
+    bor_day[owners] = best % _DAY_SPAN - _DAY_OFFSET
+    return bor, bor_day
 
 
 def _confirmations(
-    counted: pl.DataFrame, confirm_days: int, max_ne: int, accept_sd: bool
-) -> pl.DataFrame:
+    counted: _Counted, n: int, confirm_days: int, max_ne: int, accept_sd: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Per subject: the first CR confirmed (``cr_day``) and the first PR confirmed
-    (``pr_day``), as :func:`oncotrack.endpoints.bor.confirmation` decides."""
-    o = pl.col("overall")
-    frame = counted.select("sid", "day", "overall").with_row_index("ri").with_columns(
-        ri=pl.col("ri").cast(pl.Int64),
-        key=pl.col("sid").cast(pl.Int64) * _DAY_SPAN + pl.col("day") + _DAY_OFFSET,
-        c_ne=(o == NE).cast(pl.Int64).cum_sum(),
-        c_sd=(o == SD).cast(pl.Int64).cum_sum(),
-        c_bad_cr=(~_is_in(o, (CR, NE))).cast(pl.Int64).cum_sum(),
-        c_bad_pr=_is_in(o, (NON_CR_NON_PD, PD)).cast(pl.Int64).cum_sum(),
-    ).with_columns(
-        next_cr=pl.when(o == CR).then(pl.col("ri")).otherwise(None).shift(-1).backward_fill(),
-        last_pr=pl.when(o == PR).then(pl.col("ri")).otherwise(None).forward_fill(),
-    )
+    (``pr_day``), as :func:`oncotrack.endpoints.bor.confirmation` decides (``_NULL``: none).
+
+    The confirming scan of a CR (PR) is the first later CR (CR or PR) at least
+    ``confirm_days`` after it: a binary search over the packed (subject, date) keys; what lies
+    between is read from cumulative counts."""
+    sid, day, o = counted.sid, counted.day, counted.overall
+    key = sid * _DAY_SPAN + day + _DAY_OFFSET  # increasing: sorted by subject and date
+    c_ne = np.cumsum(o == NE)
+    c_sd = np.cumsum(o == SD)
+    c_bad_cr = np.cumsum((o != CR) & (o != NE))
+    c_bad_pr = np.cumsum((o == NON_CR_NON_PD) | (o == PD))
+    cr_rows = np.flatnonzero(o == CR)
+    pr_rows = np.flatnonzero(o == PR)
     gap = max(confirm_days, 1)  # the confirming scan is a later one (dates are unique)
-    later = ["key", "sid", "ri", "c_ne", "c_sd", "c_bad_cr", "c_bad_pr", "last_pr"]
-    found: list[pl.DataFrame] = []
-    for wanted, confirmers in ((CR, (CR,)), (PR, (CR, PR))):
-        left = frame.filter(o == wanted).with_columns(thr=pl.col("key") + gap)
-        right = frame.filter(_is_in(o, confirmers)).select(
-            [pl.col(c).alias(f"{c}_j") for c in later])
-        joined = left.join_asof(right, left_on="thr", right_on="key_j", strategy="forward")
-        ne_between = pl.col("c_ne_j") - pl.col("c_ne")
-        if wanted == CR:
-            ok = (pl.col("c_bad_cr_j") - pl.col("c_bad_cr") == 0) & (ne_between <= max_ne)
+    found: list[np.ndarray] = []
+    for wanted_rows, confirmers in ((cr_rows, cr_rows),
+                                    (pr_rows, np.flatnonzero((o == CR) | (o == PR)))):
+        at = np.searchsorted(key[confirmers], key[wanted_rows] + gap, side="left")
+        has = at < confirmers.size
+        left = wanted_rows[has]
+        right = confirmers[at[has]]
+        ok = (sid[right] == sid[left]) & (c_ne[right] - c_ne[left] <= max_ne)
+        if wanted_rows is cr_rows:
+            ok &= c_bad_cr[right] == c_bad_cr[left]
         else:
-            pr_after_cr = pl.col("next_cr") < pl.col("last_pr_j")
-            ok = ((pl.col("c_bad_pr_j") - pl.col("c_bad_pr") == 0) & (ne_between <= max_ne)
-                  & (pl.col("c_sd_j") - pl.col("c_sd") <= (1 if accept_sd else 0))
-                  & ~pr_after_cr.fill_null(False))
-        name = "cr_day" if wanted == CR else "pr_day"
-        found.append(joined.filter((pl.col("sid_j") == pl.col("sid")) & ok)
-                     .group_by("sid").agg(pl.col("day").min().alias(name)))
-    return found[0].join(found[1], on="sid", how="full", coalesce=True)
+            ok &= (c_bad_pr[right] == c_bad_pr[left]) \
+                & (c_sd[right] - c_sd[left] <= (1 if accept_sd else 0))
+            # A PR after a CR in between (CR, then PR, up to the confirming scan) breaks it.
+            next_at = np.searchsorted(cr_rows, left, side="right")
+            next_cr = _at(cr_rows, np.where(next_at < cr_rows.size, next_at, -1),
+                          np.iinfo(np.int64).max)
+            last_pr = pr_rows[np.searchsorted(pr_rows, right, side="right") - 1]
+            ok &= ~(next_cr < last_pr)
+        good = np.zeros(sid.size, dtype=bool)
+        good[left[ok]] = True
+        found.append(_at(day, _first_of(good, sid, n)))
+    return found[0], found[1]
 
 
 def _confirmed(
-    counted: pl.DataFrame, sd_window_days: int, confirm_days: int, max_ne: int,
-    accept_sd: bool,
-) -> pl.DataFrame:
-    o = pl.col("overall")
-    late = (pl.col("day") - pl.col("ref")) >= sd_window_days
-    after_cr = _prefix_before(o == CR) > 0
-    facts = counted.with_columns(after_cr=after_cr).group_by("sid").agg(
-        stable_day=pl.col("day").filter(_is_in(o, (CR, PR, SD)) & late).min(),
-        noncr_day=pl.col("day").filter((o == NON_CR_NON_PD) & late).min(),
-        dac_day=pl.col("day").filter(pl.col("after_cr") & _is_in(o, (PR, SD))).min(),
-        first_day=pl.col("day").min(),
-        last_day=pl.col("day").max(),
-        last=o.sort_by("day").last(),
-        nt_only=pl.col("nt_only").first(),
-    ).join(_confirmations(counted, confirm_days, max_ne, accept_sd), on="sid", how="left")
-    stable = pl.when(pl.col("nt_only")).then(NON_CR_NON_PD).otherwise(SD)
-    decided = [
-        (pl.col("cr_day"), pl.lit(CR)),
-        (pl.col("pr_day"), pl.lit(PR)),
-        (pl.col("stable_day"), stable),
-        (pl.col("noncr_day"), pl.lit(NON_CR_NON_PD)),
-        (pl.col("dac_day"), pl.lit(PD)),
-        (pl.when(pl.col("last") == PD).then(pl.col("last_day")), pl.lit(PD)),
-    ]
-    code: pl.Expr = pl.lit(NE)
-    day: pl.Expr = pl.col("first_day")
-    for when_day, what in reversed(decided):
-        code = pl.when(when_day.is_not_null()).then(what).otherwise(code)
-        day = pl.when(when_day.is_not_null()).then(when_day).otherwise(day)
-    return facts.select("sid", cbor=code, cbor_day=day)
+    counted: _Counted, ref: np.ndarray, nt_only: np.ndarray, n: int, sd_window_days: int,
+    confirm_days: int, max_ne: int, accept_sd: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per subject: the confirmed best response (NE when nothing counts) and its date."""
+    sid, day, o = counted.sid, counted.day, counted.overall
+    late = (day - ref[sid]) >= sd_window_days
+    first_row = _first_of(np.ones(sid.size, dtype=bool), sid, n)
+    last_row = _first_of(np.ones(sid.size, dtype=bool), sid, n, last=True)
+    first_cr = _first_of(o == CR, sid, n)
+    after_cr = (first_cr[sid] >= 0) & (np.arange(sid.size) > first_cr[sid])
+    stable_day = _at(day, _first_of(((o == CR) | (o == PR) | (o == SD)) & late, sid, n))
+    noncr_day = _at(day, _first_of((o == NON_CR_NON_PD) & late, sid, n))
+    dac_day = _at(day, _first_of(after_cr & ((o == PR) | (o == SD)), sid, n))
+    cr_day, pr_day = _confirmations(counted, n, confirm_days, max_ne, accept_sd)
+    last_pd_day = np.where(_at(o, last_row, 0) == PD, _at(day, last_row), _NULL)
+    stable = np.where(_at(nt_only, first_row, 0) != 0, NON_CR_NON_PD, SD)
+    cbor = np.full(n, NE, dtype=np.int64)
+    cbor_day = _at(day, first_row)
+    # The first of these that happened decides (later entries are overwritten by earlier).
+    for when_day, what in reversed([(cr_day, CR), (pr_day, PR), (stable_day, stable),
+                                    (noncr_day, NON_CR_NON_PD), (dac_day, PD),
+                                    (last_pd_day, PD)]):
+        decided = when_day != _NULL
+        cbor = np.where(decided, what, cbor)
+        cbor_day = np.where(decided, when_day, cbor_day)
+    return cbor, cbor_day
 
 
 # --- time to event ------------------------------------------------------------------------------
 
 
-def _course(obs: pl.DataFrame, starts: pl.DataFrame) -> pl.DataFrame:
-    """Per subject in ``starts`` (sid, start, therapy): the first PD scan's progression date on
-    or after the start, and the last adequate (not NE) assessment from the start on, overall and
-    up to the new therapy."""
-    frame = obs.join(starts, on="sid", how="inner").filter(pl.col("day") >= pl.col("start"))
-    adequate = pl.col("overall") != NE
-    pd_key = (pl.col("day") + _DAY_OFFSET) * _DAY_SPAN + pl.col("prog_day") + _DAY_OFFSET
-    agg = frame.group_by("sid").agg(
-        pd_key=pd_key.filter(pl.col("overall") == PD).min(),
-        last_adequate=pl.col("day").filter(adequate).max(),
-        last_before_therapy=pl.col("day").filter(
-            adequate & (pl.col("day") <= pl.col("therapy"))).max(),
-    )
-    return starts.join(agg, on="sid", how="left").with_columns(
-        progression=pl.col("pd_key") % _DAY_SPAN - _DAY_OFFSET,
+@dataclass(frozen=True)
+class _Course:
+    """Per subject, from a start date on: the first PD scan's progression date and the last
+    adequate (not NE) assessment, overall and up to the new therapy (``_NULL``: none)."""
+
+    progression: np.ndarray
+    last_adequate: np.ndarray
+    last_before_therapy: np.ndarray
+
+
+def _course(follow: dict[str, np.ndarray], start: np.ndarray, therapy: np.ndarray,
+            n: int) -> _Course:
+    """``start`` and ``therapy`` per subject (``_NULL``: none; no start, no course)."""
+    sid, day, o, prog_day = follow["sid"], follow["day"], follow["overall"], follow["prog_day"]
+    begin = start[sid]
+    on = (begin != _NULL) & (day >= begin)
+    adequate = on & (o != NE) & (o != 0)
+    until = therapy[sid]
+    last_adequate = _at(day, _first_of(adequate, sid, n, last=True))
+    before = adequate & (until != _NULL) & (day <= until)
+    return _Course(
+        progression=_at(prog_day, _first_of(on & (o == PD) & (prog_day != _NULL), sid, n)),
+        last_adequate=last_adequate,
+        last_before_therapy=_at(day, _first_of(before, sid, n, last=True)),
     )
 
 
-def _event_or_censor(course: pl.DataFrame, death_counts: bool, paramcd: str) -> pl.DataFrame:
+_EVENT_DESCRIPTIONS = (
+    "LAST ADEQUATE ASSESSMENT BEFORE NEW ANTICANCER THERAPY",
+    "START (NEW ANTICANCER THERAPY BEFORE ANY ADEQUATE ASSESSMENT)",
+    "DEATH",
+    "DISEASE PROGRESSION",
+    "LAST ADEQUATE ASSESSMENT",
+    "START (NO ADEQUATE ASSESSMENT)",
+    "LAST DATE KNOWN ALIVE",
+    "START (NOT KNOWN ALIVE LATER)",
+)
+"""ADTTE's EVNTDESC values, indexed by the codes below."""
+_SOURCES = ("ADSL", "ADRS")
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """One time-to-event parameter per subject: dates (``_NULL``: null), CNSR, EVNTDESC as an
+    index into ``_EVENT_DESCRIPTIONS``, SRCDOM as an index into ``_SOURCES``."""
+
+    start: np.ndarray
+    adt: np.ndarray
+    censored: np.ndarray
+    description: np.ndarray
+    source: np.ndarray
+
+    def take(self, subjects: np.ndarray) -> _Endpoint:
+        return _Endpoint(*(getattr(self, f)[subjects] for f in
+                           ("start", "adt", "censored", "description", "source")))
+
+
+def _event_or_censor(course: _Course, start: np.ndarray, death: np.ndarray,
+                     therapy: np.ndarray, death_counts: bool) -> _Endpoint:
     """The FDA 2007 censoring table as :func:`oncotrack.endpoints.survival._event_or_censor`."""
-    start, death, prog = pl.col("start"), pl.col("death"), pl.col("progression")
-    death_event = (death >= start) if death_counts else pl.lit(False)
-    death_day = pl.when(death_event.fill_null(False)).then(death).otherwise(None)
-    event_day = pl.min_horizontal(prog, death_day)
-    therapy = pl.col("therapy")
-    censor_therapy = therapy.is_not_null() & (event_day.is_null() | (therapy < event_day))
-    assessed = pl.col("last_adequate").is_not_null()
-    assessed_before = pl.col("last_before_therapy").is_not_null()
-    adt = (pl.when(censor_therapy).then(pl.coalesce("last_before_therapy", "start"))
-           .when(event_day.is_not_null()).then(event_day)
-           .otherwise(pl.coalesce("last_adequate", "start")))
-    died = death_day.is_not_null() & (prog.is_null() | (death_day <= prog))
-    description = (
-        pl.when(censor_therapy & assessed_before)
-        .then(pl.lit("LAST ADEQUATE ASSESSMENT BEFORE NEW ANTICANCER THERAPY"))
-        .when(censor_therapy).then(pl.lit("START (NEW ANTICANCER THERAPY BEFORE ANY ADEQUATE "
-                                          "ASSESSMENT)"))
-        .when(event_day.is_not_null() & died).then(pl.lit("DEATH"))
-        .when(event_day.is_not_null()).then(pl.lit("DISEASE PROGRESSION"))
-        .when(assessed).then(pl.lit("LAST ADEQUATE ASSESSMENT"))
-        .otherwise(pl.lit("START (NO ADEQUATE ASSESSMENT)"))
-    )
-    censored = censor_therapy | event_day.is_null()
+    prog = course.progression
+    death_day = np.where((start != _NULL) & (death != _NULL) & (death >= start), death, _NULL) \
+        if death_counts else np.full(start.size, _NULL, dtype=np.int64)
+    event_day = np.minimum(prog, death_day)  # _NULL is above every day: min of the known
+    event = event_day != _NULL
+    censor_therapy = (therapy != _NULL) & (~event | (therapy < event_day))
+    assessed = course.last_adequate != _NULL
+    assessed_before = course.last_before_therapy != _NULL
+    adt = np.where(censor_therapy, np.where(assessed_before, course.last_before_therapy, start),
+                   np.where(event, event_day,
+                            np.where(assessed, course.last_adequate, start)))
+    died = (death_day != _NULL) & ((prog == _NULL) | (death_day <= prog))
+    description = np.select(
+        [censor_therapy & assessed_before, censor_therapy, event & died, event, assessed],
+        [0, 1, 2, 3, 4], 5)
+    censored = censor_therapy | ~event
     at_start = (censor_therapy & ~assessed_before) | (~censor_therapy & ~assessed)
-    from_subject = pl.when(censored).then(at_start).otherwise(died)
-    source = pl.when(from_subject).then(pl.lit("ADSL")).otherwise(pl.lit("ADRS"))
-    return course.select(
-        "sid", PARAMCD=pl.lit(paramcd), STARTDT=start, ADT=adt,
-        CNSR=censored.cast(pl.Int64), EVNTDESC=description,
-        CNSDTDSC=pl.when(censored).then(description).otherwise(None), SRCDOM=source,
-    )
+    from_subject = np.where(censored, at_start, died)
+    return _Endpoint(start=start, adt=adt, censored=censored, description=description,
+                     source=np.where(from_subject, 0, 1))
 
 
-def _overall_survival(subjects: pl.DataFrame) -> pl.DataFrame:
-    start, death = pl.col("ref"), pl.col("death")
-    alive = pl.col("alive")
-    late_enough = alive.is_not_null() & (alive >= start)
-    description = (pl.when(death.is_not_null()).then(pl.lit("DEATH"))
-                   .when(late_enough).then(pl.lit("LAST DATE KNOWN ALIVE"))
-                   .otherwise(pl.lit("START (NOT KNOWN ALIVE LATER)")))
-    return subjects.select(
-        "sid", PARAMCD=pl.lit("OS"), STARTDT=start,
-        ADT=pl.when(death.is_not_null()).then(death)
-        .otherwise(pl.max_horizontal(pl.coalesce(alive, start), start)),
-        CNSR=death.is_null().cast(pl.Int64), EVNTDESC=description,
-        CNSDTDSC=pl.when(death.is_null()).then(description).otherwise(None),
-        SRCDOM=pl.lit("ADSL"),
-    )
+def _overall_survival(start: np.ndarray, death: np.ndarray, alive: np.ndarray) -> _Endpoint:
+    dead = death != _NULL
+    late_enough = (alive != _NULL) & (start != _NULL) & (alive >= start)
+    description = np.select([dead, late_enough], [2, 6], 7)
+    # max_horizontal of (alive or start) and start, nulls ignored.
+    known = np.where(alive != _NULL, alive, start)
+    latest = np.where((known != _NULL) & (start != _NULL), np.maximum(known, start),
+                      np.where(known != _NULL, known, start))
+    return _Endpoint(start=start, adt=np.where(dead, death, latest), censored=~dead,
+                     description=description, source=np.zeros(start.size, dtype=np.int64))
 
 
 # --- the derivation -----------------------------------------------------------------------------
@@ -771,35 +859,57 @@ def _from_responses(
     """The second stage: from the follow-up timepoints (sid, day, overall, prog_day, adtf,
     nt_only, sorted by subject and date) to the best responses, ADRS and ADTTE."""
     sd_window_days, confirm_days, max_ne, accept_sd = options
-    people = ids.with_columns(
-        ref_given=pl.Series(subjects[reference]).cast(pl.Date).cast(pl.Int32).cast(pl.Int64),
-        trt=subjects["TRTSDT"].cast(pl.Int32).cast(pl.Int64),
-        death=subjects["DTHDT"].cast(pl.Int32).cast(pl.Int64),
-        alive=subjects["LSTALVDT"].cast(pl.Int32).cast(pl.Int64),
-        newth=subjects["NEWTHDT"].cast(pl.Int32).cast(pl.Int64),
-    ).join(baselines, on="sid", how="left")
-    people = people.with_columns(ref=pl.coalesce(
-        "ref_given",
-        pl.when(pl.col("base_day").is_null() | (pl.col("trt") >= pl.col("base_day")))
-        .then(pl.col("trt")),
-        "base_day",
-    ))
-    follow = follow.join(people.select("sid", "ref"), on="sid", how="left",
-                         maintain_order="left").with_columns(
-        counted=(pl.col("day") >= pl.col("ref")).fill_null(False))
-    on_study_pd = (pl.col("overall") == PD) & pl.col("counted")
-    follow = follow.with_columns(counted=pl.col("counted") & ~(_prefix_before(on_study_pd) > 0))
-    counted = follow.filter("counted")
+    n = subjects.height
+    ref_given = _day_array(pl.Series(subjects[reference]))
+    trt = _day_array(subjects["TRTSDT"])
+    death, alive = _day_array(subjects["DTHDT"]), _day_array(subjects["LSTALVDT"])
+    newth = _day_array(subjects["NEWTHDT"])
+    base_day = np.full(n, _NULL, dtype=np.int64)
+    base_day[baselines.get_column("sid").to_numpy()] = _day_array(baselines["base_day"])
+    # Time zero: the given reference date, else TRTSDT when on or after the baseline scan (or
+    # there is none), else the baseline date.
+    ref = np.where(ref_given != _NULL, ref_given,
+                   np.where((trt != _NULL) & ((base_day == _NULL) | (trt >= base_day)), trt,
+                            base_day))
 
-    best = (people.select("sid", "ref", "death", "alive", "newth")
-            .join(_unconfirmed(counted, sd_window_days), on="sid", how="left")
-            .join(_confirmed(counted, sd_window_days, confirm_days, max_ne, accept_sd),
-                  on="sid", how="left")
-            .with_columns(pl.col("bor", "cbor").fill_null(NE)))
+    rows = {"sid": follow.get_column("sid").to_numpy(),
+            "day": follow.get_column("day").to_numpy(),
+            "overall": follow.get_column("overall").fill_null(0).to_numpy().astype(np.int64),
+            "prog_day": _day_array(follow.get_column("prog_day"))}
+    sid, day, overall = rows["sid"], rows["day"], rows["overall"]
+    # Counted: a response (not null) on or after time zero, up to and including the first PD
+    # there.
+    on_study = (day >= ref[sid]) & (overall != 0)
+    first_pd = _first_of(on_study & (overall == PD), sid, n)
+    limit = np.where(first_pd >= 0, first_pd, np.iinfo(np.int64).max)
+    counted_mask = on_study & (np.arange(sid.size) <= limit[sid])
+    counted_rows = np.flatnonzero(counted_mask)
+    counted = _Counted(sid=sid[counted_rows], day=day[counted_rows],
+                       overall=overall[counted_rows], rows=counted_rows)
+
+    bor, bor_day = _unconfirmed(counted, ref, n, sd_window_days)
+    nt_only = follow.get_column("nt_only").fill_null(False).to_numpy()[counted_rows]
+    cbor, cbor_day = _confirmed(counted, ref, nt_only, n, sd_window_days, confirm_days,
+                                max_ne, accept_sd)
 
     timepoints = _timepoint_frame(follow, ids) if detail else _response_frame(follow, ids)
-    adrs = _adrs(follow, counted, best, ids)
-    adtte = _adtte(follow, best, ids)
+    adrs = _adrs(follow, counted, counted_mask, ids, bor=bor, bor_day=bor_day, cbor=cbor,
+                 cbor_day=cbor_day, death=death, pd_day=rows["prog_day"])
+    responders = np.flatnonzero((cbor == CR) | (cbor == PR))
+    after_ref = np.where((newth != _NULL) & (ref != _NULL) & (newth >= ref), newth, _NULL)
+    course = _course(rows, ref, after_ref, n)
+    dor_start = np.full(n, _NULL, dtype=np.int64)
+    dor_start[responders] = cbor_day[responders]
+    dor_therapy = np.where((newth != _NULL) & (dor_start != _NULL) & (newth >= dor_start),
+                           newth, _NULL)
+    dor = _event_or_censor(_course(rows, dor_start, dor_therapy, n), dor_start, death,
+                           dor_therapy, True).take(responders)
+    parts = [
+        _overall_survival(ref, death, alive),
+        _event_or_censor(course, ref, death, after_ref, True),
+        _event_or_censor(course, ref, death, after_ref, False),
+    ]
+    adtte = _adtte(parts, dor, responders, ids)
     return Derived(timepoints=timepoints, adrs=adrs, adtte=adtte)
 
 
@@ -809,24 +919,51 @@ def _with_usubjid(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
 
 def _timepoint_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
     has_t = pl.col("n_targets") > 0
-    complete = pl.col("complete")
     frame = follow.select(
         "sid",
         ADT=pl.col("day").cast(pl.Int32).cast(pl.Date),
         SUMDIAM=pl.when(has_t).then(pl.col("total").fill_null(0)),
         BASE=pl.when(has_t).then(pl.col("base_sum")),
-        PCHGBL=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("base_sum"))),
         NADIR=pl.when(has_t).then(pl.col("nadir")),
-        PCHGNAD=pl.when(complete).then(_percent_tenths(pl.col("total"), pl.col("nadir"))),
-        TRGRESP=_names(pl.col("target")),
-        NTRGRESP=_names(pl.col("nt")),
         NEWLPROG=pl.col("new"),
-        OVRLRESP=_names(pl.col("overall")),
     )
-    frame = _divided(frame, {"SUMDIAM": SCALE, "BASE": SCALE, "NADIR": SCALE, "PCHGBL": 10,
-                             "PCHGNAD": 10})
+    frame = _divided(frame, {"SUMDIAM": SCALE, "BASE": SCALE, "NADIR": SCALE})
+    frame = frame.with_columns(
+        _percent_change(follow, "base_sum").alias("PCHGBL"),
+        _percent_change(follow, "nadir").alias("PCHGNAD"),
+        _response_names(follow.get_column("target")).alias("TRGRESP"),
+        _response_names(follow.get_column("nt")).alias("NTRGRESP"),
+        _response_names(follow.get_column("overall")).alias("OVRLRESP"),
+    )
     return _with_usubjid(frame, ids).select(
         [pl.col(c).cast(t) for c, t in TIMEPOINTS.items()])
+
+
+def _response_names(codes: pl.Series) -> pl.Series:
+    """Response codes as their names (null for null or any other value), gathered from the
+    six names rather than mapped row by row."""
+    values = codes.fill_null(0).to_numpy()
+    known = np.where((values >= CR) & (values <= NE), values, 0)
+    return _lookup(_AVALC[:NE + 1], known, pl.String)
+
+
+def _percent_change(follow: pl.DataFrame, reference: str) -> pl.Series:
+    """Where the scan is complete: ``(total − reference) / reference × 100`` rounded half to
+    even to one decimal, exactly as :func:`_percent_tenths` and ``_divided`` (integers, then
+    one IEEE division by 10); null for a zero or null reference. numpy: the polars expression
+    evaluates its shared terms several times."""
+    value = follow.get_column("total")
+    base = follow.get_column(reference)
+    valid = (follow.get_column("complete").fill_null(False) & value.is_not_null()
+             & base.is_not_null() & (base.fill_null(0) != 0)).to_numpy()
+    v = value.fill_null(0).to_numpy()
+    r = np.where(valid, base.fill_null(1).to_numpy(), 1)
+    numerator = (v - r) * 1000
+    quotient = numerator // r
+    twice_rest = (numerator - quotient * r) * 2
+    up = (twice_rest > r) | ((twice_rest == r) & (quotient % 2 != 0))
+    tenths = (quotient + up).astype(np.float64) / 10.0
+    return pl.Series(np.where(valid, tenths, np.nan), nan_to_null=True)
 
 
 def _response_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
@@ -838,96 +975,150 @@ def _response_frame(follow: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
          for c, t in TIMEPOINTS.items()])
 
 
-def _yes(flag: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    return (pl.when(flag).then(pl.lit("Y")).otherwise(pl.lit("N")),
-            flag.cast(pl.Float64))
+# --- ADRS and ADTTE -----------------------------------------------------------------------------
+#
+# Both are built in their final row order (by subject, then in the order of PARAMS; a subject's
+# OVR records in date order): each record's position is computed from per-subject record counts
+# and its values scattered there, so nothing is sorted. String columns are gathered from a
+# small table of their values by code (the gathered strings share the table's buffers).
+
+_PARAM_CODES = {code: i for i, code in enumerate(PARAMS)}
+_AVALC = (None, *(CODES[c] for c in sorted(CODES)), "Y", "N")
+"""ADRS AVALC by code: 0 null, 1–6 the responses (their own codes), 7 "Y", 8 "N"."""
+_YES, _NO = 7, 8
+_AVAL = (None, *(float(c) for c in sorted(CODES)), 1.0, 0.0)
+"""ADRS AVAL by the AVALC code: the response code, or 1/0 for Y/N."""
+assert len(_AVALC) == len(_AVAL)
+assert all(_AVALC[c] == CODES[c] for c in CODES)
+
+
+def _lookup(values: tuple[object, ...], codes: np.ndarray,
+            dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+    return pl.Series(values=list(values), dtype=dtype).gather(codes)
+
+
+def _date_series(days: np.ndarray) -> pl.Series:
+    """int64 days (``_NULL``: null) as a Date column."""
+    values = pl.Series(days)
+    return pl.select(pl.when(values != _NULL).then(values)).to_series() \
+        .cast(pl.Int32).cast(pl.Date)
+
+
+def _yes_no(flag: np.ndarray) -> np.ndarray:
+    return np.where(flag, _YES, _NO)
 
 
 def _adrs(
-    follow: pl.DataFrame, counted: pl.DataFrame, best: pl.DataFrame, ids: pl.DataFrame
+    follow: pl.DataFrame, counted: _Counted, counted_mask: np.ndarray, ids: pl.DataFrame, *,
+    bor: np.ndarray, bor_day: np.ndarray, cbor: np.ndarray, cbor_day: np.ndarray,
+    death: np.ndarray, pd_day: np.ndarray,
 ) -> pl.DataFrame:
-    def date(expr: pl.Expr) -> pl.Expr:
-        return expr.cast(pl.Int32).cast(pl.Date)
-
-    ovr = follow.select(
-        "sid", PARAMCD=pl.lit("OVR"), AVALC=_names(pl.col("overall")),
-        AVAL=pl.col("overall").cast(pl.Float64), ADT=date(pl.col("day")),
-        ANL01FL=pl.when(pl.col("counted")).then(pl.lit("Y")),
-    )
-    per_subject = counted.group_by("sid").agg(
-        rsp_day=pl.col("day").filter(_is_in(pl.col("overall"), (CR, PR))).min(),
-        lsta=pl.col("overall").sort_by("day").last(),
-        lsta_day=pl.col("day").max(),
-    )
-    first_pd = (follow.filter((pl.col("overall") == PD) & (pl.col("day") >= pl.col("ref")))
-                .group_by("sid").agg(pd_day=pl.col("prog_day").sort_by("day").first()))
-    subject = best.join(per_subject, on="sid", how="left").join(first_pd, on="sid", how="left")
-    bor, cbor = pl.col("bor"), pl.col("cbor")
-    responded, confirmed = _is_in(bor, (CR, PR)), _is_in(cbor, (CR, PR))
-    benefit = _is_in(cbor, (CR, PR, SD, NON_CR_NON_PD))
-    parts: list[pl.DataFrame] = [ovr]
-    for paramcd, avalc, aval, adt in (
-        ("BOR", _names(bor), bor.cast(pl.Float64), pl.col("bor_day")),
-        ("CBOR", _names(cbor), cbor.cast(pl.Float64), pl.col("cbor_day")),
-        ("RSP", *_yes(responded), pl.when(responded).then(pl.col("rsp_day"))),
-        ("CRSP", *_yes(confirmed), pl.when(confirmed).then(pl.col("cbor_day"))),
-        ("CB", *_yes(benefit), pl.when(benefit).then(pl.col("cbor_day"))),
-        ("PD", *_yes(pl.col("pd_day").is_not_null()), pl.col("pd_day")),
-        ("DEATH", *_yes(pl.col("death").is_not_null()), pl.col("death")),
-    ):
-        parts.append(subject.select("sid", PARAMCD=pl.lit(paramcd), AVALC=avalc, AVAL=aval,
-                                    ADT=date(adt), ANL01FL=pl.lit("Y")))
-    parts.append(subject.filter(pl.col("lsta").is_not_null()).select(
-        "sid", PARAMCD=pl.lit("LSTA"), AVALC=_names(pl.col("lsta")),
-        AVAL=pl.col("lsta").cast(pl.Float64), ADT=date(pl.col("lsta_day")),
-        ANL01FL=pl.lit("Y")))
-    return _stack(parts, ids, ADRS_SCHEMA)
-
-
-def _stack(
-    parts: list[pl.DataFrame], ids: pl.DataFrame,
-    schema: dict[str, pl.DataType | type[pl.DataType]] | None,
-) -> pl.DataFrame:
-    """The parts (each with one PARAMCD, as a literal) one under the other, by subject and then
-    in the order of :data:`PARAMS` (a stable sort keeps each part's own order), with PARAM and
-    USUBJID."""
-    order = {code: i for i, code in enumerate(PARAMS)}
-    tagged = []
-    for part in parts:
-        if part.height == 0:
-            continue
-        code = str(part["PARAMCD"][0])
-        tagged.append(part.with_columns(
-            PARAM=pl.lit(PARAMS[code]), _key=pl.col("sid") * len(order) + order[code]))
-    if not tagged:
-        frame = pl.DataFrame(schema={"sid": pl.Int64, **(schema or ADTTE_SCHEMA)})
-    else:
-        frame = pl.concat(tagged, how="vertical_relaxed").sort("_key", maintain_order=True)
-    frame = _with_usubjid(frame, ids)
-    if schema is None:
-        return frame
-    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
-def _adtte(follow: pl.DataFrame, best: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
-    obs = follow.select("sid", "day", "overall", "prog_day")
-    from_reference = best.select(
-        "sid", "death", start="ref",
-        therapy=pl.when(pl.col("newth") >= pl.col("ref")).then(pl.col("newth")))
-    course = _course(obs, from_reference)
-    responders = best.filter(_is_in(pl.col("cbor"), (CR, PR))).select(
-        "sid", "death", start="cbor_day",
-        therapy=pl.when(pl.col("newth") >= pl.col("cbor_day")).then(pl.col("newth")))
-    parts = [
-        _overall_survival(best),
-        _event_or_censor(course, True, "PFS"),
-        _event_or_censor(course, False, "TTP"),
-        _event_or_censor(_course(obs, responders), True, "DOR"),
+    """OVR per follow-up scan (ANL01FL "Y" when counted), then BOR, CBOR, RSP, CRSP, CB, PD,
+    LSTA (when something counted) and DEATH per subject."""
+    n = bor.size
+    sid = follow.get_column("sid").to_numpy()
+    last = _first_of(np.ones(counted.sid.size, dtype=bool), counted.sid, n, last=True)
+    has_lsta = last >= 0
+    lsta = _at(counted.overall, last, 0)
+    lsta_day = _at(counted.day, last)
+    # The first PD on or after time zero is the last counted scan; PD is dated at its
+    # progression date.
+    pd_date = np.where(lsta == PD, _at(pd_day, _at(counted.rows, last, -1)), _NULL)
+    rsp_day = _at(counted.day, _first_of((counted.overall == CR) | (counted.overall == PR),
+                                         counted.sid, n))
+    responded = (bor == CR) | (bor == PR)
+    confirmed = (cbor == CR) | (cbor == PR)
+    benefit = confirmed | (cbor == SD) | (cbor == NON_CR_NON_PD)
+    died = death != _NULL
+    per_subject = [  # (PARAMCD, AVALC code, ADT) in the order of PARAMS; LSTA apart
+        ("BOR", bor, bor_day),
+        ("CBOR", cbor, cbor_day),
+        ("RSP", _yes_no(responded), np.where(responded, rsp_day, _NULL)),
+        ("CRSP", _yes_no(confirmed), np.where(confirmed, cbor_day, _NULL)),
+        ("CB", _yes_no(benefit), np.where(benefit, cbor_day, _NULL)),
+        ("PD", _yes_no(pd_date != _NULL), pd_date),
+        ("DEATH", _yes_no(died), death),
     ]
-    frame = _stack(parts, ids, None).with_columns(
-        AVAL=pl.col("ADT") - pl.col("STARTDT") + 1,
-        STARTDT=pl.col("STARTDT").cast(pl.Int32).cast(pl.Date),
-        ADT=pl.col("ADT").cast(pl.Int32).cast(pl.Date),
-    )
-    return frame.select(
-        [pl.col(c).cast(t) for c, t in ADTTE_SCHEMA.items()])
+    n_ovr = np.bincount(sid, minlength=n)
+    sizes = n_ovr + len(per_subject) + has_lsta
+    offsets = np.cumsum(sizes) - sizes
+    total = int(sizes.sum())
+    owner = np.empty(total, dtype=np.int64)
+    paramcd = np.empty(total, dtype=np.uint8)
+    avalc = np.empty(total, dtype=np.uint8)
+    adt = np.empty(total, dtype=np.int64)
+    anl = np.ones(total, dtype=np.uint8)
+    # OVR: a subject's scans in date order from its first record on.
+    follow_start = np.cumsum(n_ovr) - n_ovr
+    at = offsets[sid] + np.arange(sid.size) - follow_start[sid]
+    owner[at] = sid
+    paramcd[at] = _PARAM_CODES["OVR"]
+    avalc[at] = follow.get_column("overall").fill_null(0).to_numpy()
+    adt[at] = follow.get_column("day").to_numpy()
+    anl[at] = counted_mask
+    base = offsets + n_ovr
+    subjects = np.arange(n)
+    for i, (code, value, date) in enumerate(per_subject):
+        at = base + i
+        if code == "DEATH":
+            at = at + has_lsta
+        elif code == "PD":  # LSTA follows PD
+            lsta_at = at[has_lsta] + 1
+            owner[lsta_at] = subjects[has_lsta]
+            paramcd[lsta_at] = _PARAM_CODES["LSTA"]
+            avalc[lsta_at] = lsta[has_lsta]
+            adt[lsta_at] = lsta_day[has_lsta]
+        owner[at] = subjects
+        paramcd[at] = _PARAM_CODES[code]
+        avalc[at] = value
+        adt[at] = date
+    return pl.DataFrame([
+        ids.get_column("USUBJID").gather(owner),
+        _lookup(tuple(PARAMS), paramcd, pl.String).alias("PARAMCD"),
+        _lookup(tuple(PARAMS.values()), paramcd, pl.String).alias("PARAM"),
+        _lookup(_AVALC, avalc, pl.String).alias("AVALC"),
+        _lookup(_AVAL, avalc, pl.Float64).alias("AVAL"),
+        _date_series(adt).alias("ADT"),
+        _lookup((None, "Y"), anl, pl.String).alias("ANL01FL"),
+    ]).select([pl.col(c).cast(t) for c, t in ADRS_SCHEMA.items()])
+
+
+def _adtte(parts: list[_Endpoint], dor: _Endpoint, responders: np.ndarray,
+           ids: pl.DataFrame) -> pl.DataFrame:
+    """OS, PFS and TTP per subject (``parts``, in that order), DOR per confirmed responder."""
+    n = parts[0].start.size
+    sizes = np.full(n, len(parts), dtype=np.int64)
+    sizes[responders] += 1
+    offsets = np.cumsum(sizes) - sizes
+    total = int(sizes.sum())
+    owner = np.empty(total, dtype=np.int64)
+    paramcd = np.empty(total, dtype=np.uint8)
+    columns = {f: np.empty(total, dtype=np.int64) for f in ("start", "adt", "censored",
+                                                           "description", "source")}
+    subjects = np.arange(n)
+    for i, (code, part, who) in enumerate(
+            [*(zip(("OS", "PFS", "TTP"), parts, [subjects] * len(parts), strict=True)),
+             ("DOR", dor, responders)]):
+        at = offsets[who] + i
+        owner[at] = who
+        paramcd[at] = _PARAM_CODES[code]
+        for field, values in columns.items():
+            values[at] = getattr(part, field)
+    start, adt = columns["start"], columns["adt"]
+    aval = pl.Series(np.where((start != _NULL) & (adt != _NULL), adt - start + 1, _NULL))
+    censored = columns["censored"].astype(bool)
+    described = columns["description"]
+    no_description = len(_EVENT_DESCRIPTIONS)
+    return pl.DataFrame([
+        ids.get_column("USUBJID").gather(owner),
+        _lookup(tuple(PARAMS), paramcd, pl.String).alias("PARAMCD"),
+        _lookup(tuple(PARAMS.values()), paramcd, pl.String).alias("PARAM"),
+        _date_series(start).alias("STARTDT"),
+        _date_series(adt).alias("ADT"),
+        pl.select(pl.when(aval != _NULL).then(aval)).to_series().alias("AVAL"),
+        pl.Series("CNSR", censored.astype(np.int64)),
+        _lookup(_EVENT_DESCRIPTIONS, described, pl.String).alias("EVNTDESC"),
+        _lookup((*_EVENT_DESCRIPTIONS, None), np.where(censored, described, no_description),
+                pl.String).alias("CNSDTDSC"),
+        _lookup(_SOURCES, columns["source"], pl.String).alias("SRCDOM"),
+    ]).select([pl.col(c).cast(t) for c, t in ADTTE_SCHEMA.items()])

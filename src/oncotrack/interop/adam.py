@@ -14,11 +14,15 @@ Types on disk and back:
 * XPT (SAS transport version 5, as FDA requires): names of at most 8 characters, labels of at
   most 40, strings of at most 200 bytes. Dates are SAS dates with the ``E8601DA.`` format,
   integers carry the format ``8.`` so that they are read back as integers. SAS has no missing
-  string distinct from blank: an empty string comes back as null;
+  string distinct from blank: an empty string comes back as null. pyreadstat writes the
+  headers; the records are converted with numpy into the same bytes (pyreadstat writes them
+  itself when a value is outside that conversion's reach, e.g. non-ASCII text);
 * Dataset-JSON v1.1 (https://github.com/cdisc-org/DataExchange-DatasetJson,
   ``doc/dataset-json1-1.md``): dates are ISO 8601 strings with ``dataType "date"`` and
   ``targetDataType "integer"`` (a SAS numeric date, as in the CDISC ADaM examples), integers
-  ``"integer"``, floats ``"double"``, strings ``"string"`` with their ``length``.
+  ``"integer"``, floats ``"double"``, strings ``"string"`` with their ``length``. The file is
+  the text ``json.dumps`` gives, the rows formatted by polars (Python formats the values
+  polars would write differently).
 
 ``interop/datasetjson.py`` did not exist when this module was written, so the Dataset-JSON writer
 and reader here are small private ones, limited to the types above (the files validate against
@@ -32,15 +36,17 @@ was.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 import pyreadstat
 
@@ -239,10 +245,134 @@ def _write_xpt(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str, 
         raise AdamFormatError(f"{name} does not fit SAS XPT version 5: " + "; ".join(problems))
     formats = {c: _XPT_DATE_FORMAT for c, t in frame.schema.items() if t == pl.Date}
     formats |= {c: _XPT_INT_FORMAT for c, t in frame.schema.items() if t == pl.Int64}
-    pyreadstat.write_xport(
-        frame, str(path), file_label=file_label,
-        column_labels={c: labels[c] for c in frame.columns if c in labels},
-        table_name=name, file_format_version=5, variable_format=formats or None)
+
+    def write(part: pl.DataFrame) -> None:
+        pyreadstat.write_xport(
+            part, str(path), file_label=file_label,
+            column_labels={c: labels[c] for c in frame.columns if c in labels},
+            table_name=name, file_format_version=5, variable_format=formats or None)
+
+    if not _write_xpt_records(frame, path, write):
+        write(frame)
+
+
+# SAS XPT v5 observations, written with numpy. pyreadstat (readstat) converts and writes every
+# value from Python, about 10 µs each: 20 s per million ADRS records. The file's headers still
+# come from pyreadstat (a one-record file); the records follow them as readstat lays them out
+# (TS-140): values one after the other, numbers as 8-byte IBM floats, strings padded with
+# spaces to the longest value's bytes, the last 80-byte line padded with spaces.
+
+_XPT_OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
+_XPT_LINE = 80
+_XPT_CHUNK = 1 << 17
+"""Records converted at a time (bounds the memory of the conversion)."""
+_SAS_EPOCH_OFFSET = 3653
+"""Days from 1960-01-01 (SAS dates) to 1970-01-01."""
+_XPT_MISSING = np.frombuffer(b".\0\0\0\0\0\0\0", dtype=">u8")[0]
+"""SAS's numeric missing value "." in XPT."""
+
+
+def _write_xpt_records(frame: pl.DataFrame, path: Path,
+                       write: Callable[[pl.DataFrame], None]) -> bool:
+    """Write ``frame`` to ``path`` as pyreadstat would, converting the records with numpy;
+    False (nothing usable written) when a value is outside what this conversion reproduces
+    exactly (non-ASCII or NUL in strings, integers beyond 32 bits, NaN, infinities, -0.0 or
+    numbers beyond IBM floats), or when pyreadstat's own record for the first row differs."""
+    if frame.height == 0 or not all(
+            t in (pl.String, pl.Int64, pl.Float64, pl.Date) for t in frame.schema.values()):
+        return False
+    # One record holding each string column's longest value: pyreadstat sizes the columns
+    # from it, so its headers are the whole file's.
+    longest = {c: frame.get_column(c).str.len_bytes().arg_max()
+               for c, t in frame.schema.items() if t == pl.String}
+    sample = frame.select(
+        pl.col(c).gather(longest[c] or 0) if c in longest else pl.col(c).head(1)
+        for c in frame.columns)
+    write(sample)
+    data = path.read_bytes()
+    at = data.rfind(_XPT_OBS_HEADER)
+    if at < 0 or at % _XPT_LINE:
+        return False
+    header, tail = data[:at + _XPT_LINE], data[at + _XPT_LINE:]
+    widths = [max(int(frame.get_column(c).str.len_bytes().max() or 0), 1)  # type: ignore[arg-type]
+              if c in longest else 8 for c in frame.columns]
+    own = _xpt_records(sample, widths)
+    if own is None or tail != own.tobytes() + _xpt_padding(own.size):
+        return False
+    with path.open("wb") as out:
+        out.write(header)
+        size = 0
+        for offset in range(0, frame.height, _XPT_CHUNK):
+            records = _xpt_records(frame.slice(offset, _XPT_CHUNK), widths)
+            if records is None:
+                break
+            out.write(records.data)
+            size += records.size
+        else:
+            out.write(_xpt_padding(size))
+            return True
+    return False
+
+
+def _xpt_padding(size: int) -> bytes:
+    return b" " * (-size % _XPT_LINE)
+
+
+def _xpt_records(frame: pl.DataFrame, widths: list[int]) -> np.ndarray | None:
+    """The records of ``frame`` as bytes (one row per record), or None if a value is out of
+    this conversion's reach."""
+    records = np.empty((frame.height, sum(widths)), dtype=np.uint8)
+    start = 0
+    for (column, dtype), width in zip(frame.schema.items(), widths, strict=True):
+        series = frame.get_column(column)
+        field = records[:, start:start + width]
+        start += width
+        if dtype == pl.String:
+            blob = series.fill_null("").str.pad_end(width).str.join("").cast(pl.Binary).item()
+            # Padded to ``width`` characters: as many bytes only when every value is ASCII.
+            if len(blob) != frame.height * width or b"\0" in blob:
+                return None
+            field[:] = np.frombuffer(blob, dtype=np.uint8).reshape(frame.height, width)
+            continue
+        if dtype == pl.Int64:
+            values = series.to_numpy()  # float64 with NaN when there are nulls
+            low, high = series.min(), series.max()
+            if isinstance(low, int) and isinstance(high, int) and not (
+                    low >= -(1 << 31) and high < 1 << 31):
+                return None  # pyreadstat writes integers as 32-bit ones
+        elif dtype == pl.Date:
+            values = series.cast(pl.Int32).cast(pl.Float64).to_numpy() + _SAS_EPOCH_OFFSET
+        else:
+            values = series.to_numpy()
+            if np.isnan(values).sum() != series.null_count():
+                return None  # NaN values besides the nulls
+        ibm = _ibm(np.asarray(values, dtype=np.float64), series.is_null().to_numpy())
+        if ibm is None:
+            return None
+        field[:] = ibm.astype(">u8").view(np.uint8).reshape(frame.height, 8)
+    return records
+
+
+def _ibm(values: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
+    """IEEE doubles as IBM System/360 double floats (as 64-bit integers): exact, since the 53
+    mantissa bits shifted by at most 3 fit the 56 of IBM's; None for values IBM cannot hold
+    or this does not reproduce (subnormals, -0.0, infinities, exponents out of range)."""
+    bits = values.view(np.uint64)
+    exponent = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64)
+    mantissa = (bits & np.uint64((1 << 52) - 1)) | np.uint64(1 << 52)
+    shift = (exponent + 1) & 3
+    hexponent = (exponent - 763 - shift) >> 2
+    zero = bits == 0
+    ordinary = ~missing & ~zero
+    if ((exponent == 0) | (exponent == 0x7FF) | (hexponent < 0) | (hexponent > 127))[
+            ordinary].any():
+        return None
+    out: np.ndarray = (bits & np.uint64(1 << 63)) | (hexponent.clip(0, 127).astype(np.uint64)
+                                         << np.uint64(56)) \
+        | (mantissa << shift.astype(np.uint64))
+    out[zero] = 0
+    out[missing] = _XPT_MISSING
+    return out
 
 
 def _json_type(dtype: pl.DataType) -> str:
@@ -264,9 +394,10 @@ def _json_value(value: Any) -> Any:
 
 
 def _dataset_json(frame: pl.DataFrame, name: str, labels: Mapping[str, str] | None = None,
-                 created: dt.datetime | None = None, study_oid: str | None = None
-                 ) -> dict[str, Any]:
-    """``frame`` as a Dataset-JSON v1.1 object (a dict ready for :func:`json.dumps`)."""
+                 created: dt.datetime | None = None, study_oid: str | None = None,
+                 *, rows: bool = True) -> dict[str, Any]:
+    """``frame`` as a Dataset-JSON v1.1 object (a dict ready for :func:`json.dumps`); with
+    ``rows=False``, its ``rows`` are left empty (everything else describes ``frame``)."""
     labels = {**VARIABLE_LABELS, **(labels or {})}
     frame = _normalise(frame, name)
     columns: list[dict[str, Any]] = []
@@ -298,7 +429,7 @@ def _dataset_json(frame: pl.DataFrame, name: str, labels: Mapping[str, str] | No
         "name": name,
         "label": DATASET_LABELS.get(name, name),
         "columns": columns,
-        "rows": [[_json_value(v) for v in row] for row in frame.iter_rows()],
+        "rows": [[_json_value(v) for v in row] for row in frame.iter_rows()] if rows else [],
     }
     return document
 
@@ -314,9 +445,144 @@ def _version() -> str:
 
 def _write_json(frame: pl.DataFrame, path: Path, name: str, labels: Mapping[str, str],
                 when: dt.datetime, study_oid: str | None) -> None:
+    """The text :func:`json.dumps` gives for :func:`_dataset_json`, with the rows formatted by
+    polars a slice at a time instead of as Python objects (13 M rows are minutes in Python):
+    by its CSV writer when every value comes out as JSON has it, else by expressions; frames
+    whose values polars would format differently go through ``json.dumps``."""
+    frame = _normalise(frame, name)
+    head = json.dumps(_dataset_json(frame, name, labels, when, study_oid, rows=False),
+                      ensure_ascii=False, allow_nan=False)
+    assert head.endswith('"rows": []}')
+    if _json_by_csv(frame) and _write_json_rows(path, head, _json_chunks_by_csv(frame)):
+        return
+    rows = _json_row_texts(frame)
+    if rows is not None and _write_json_rows(path, head, (
+            [frame.slice(offset, _JSON_CHUNK).select(rows).to_series().str.join(", ")
+             .cast(pl.Binary).item()] for offset in range(0, frame.height, _JSON_CHUNK))):
+        return
     document = _dataset_json(frame, name, labels, when, study_oid)
     path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n",
                     encoding="utf-8")
+
+
+def _write_json_rows(path: Path, head: str,
+                     chunks: Iterable[Sequence[bytes | memoryview] | None]) -> bool:
+    """``head`` (a document whose last key is an empty ``rows``) with the rows' text, a slice
+    of rows at a time (its text in pieces); False when a slice could not be formatted
+    (None)."""
+    with path.open("wb") as out:
+        out.write(head[:-2].encode("utf-8"))
+        for i, pieces in enumerate(chunks):
+            if pieces is None:
+                return False
+            if i:
+                out.write(b", ")
+            for piece in pieces:
+                out.write(piece)
+        out.write(b"]}\n")
+    return True
+
+
+_JSON_CHUNK = 1 << 15
+"""Rows formatted at a time: a few MB of text, which the allocator reuses from slice to slice
+(slices of 500 000 rows cost twice the CPU time, half of it the system's, in page faults of
+fresh buffers)."""
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+"""Characters json.dumps escapes (``ensure_ascii=False``)."""
+_CSV_FIELD_END, _CSV_ROW_END = b"\x1f", b"\x1e"
+
+
+def _json_by_csv(frame: pl.DataFrame) -> bool:
+    """Whether polars' CSV writer formats every value of ``frame`` as ``json.dumps`` would
+    (strings needing no escape are checked per chunk): floats only from 1e-4 to 1e16 (or 0),
+    where its shortest round-trip digits are ``repr``'s, and no NaN or infinity; dates within
+    years 1000–9999 (``isoformat`` pads years to 4 digits)."""
+    if not frame.width:
+        return False
+    checks: list[pl.Expr] = []
+    for column, dtype in frame.schema.items():
+        col = pl.col(column)
+        if dtype == pl.Float64:
+            checks.append(((col == 0) | ((col.abs() >= 1e-4) & (col.abs() < 1e16))).all())
+        elif dtype == pl.Date:
+            checks.append(col.dt.year().is_between(1000, 9999).all())
+        elif dtype not in (pl.String, pl.Int64):
+            return False
+    return not checks or all(frame.select(checks).row(0))
+
+
+def _json_chunks_by_csv(frame: pl.DataFrame) -> Iterator[Sequence[bytes | memoryview] | None]:
+    """The rows' text, a slice at a time, from the CSV writer: strings and dates quoted,
+    numbers and ``null`` not (``quote_style="non_numeric"``), fields and rows ended by control
+    characters that are then replaced by ``", "`` and ``"], ["``. A slice holding a string
+    that JSON escapes (a control character, a backslash, or a quote, which CSV would double)
+    yields None."""
+    quoted = [c for c, t in frame.schema.items() if t in (pl.String, pl.Date)]
+    for offset in range(0, frame.height, _JSON_CHUNK):
+        chunk = frame.slice(offset, _JSON_CHUNK)
+        buffer = io.BytesIO()
+        chunk.write_csv(buffer, include_header=False, quote_style="non_numeric",
+                        separator=_CSV_FIELD_END.decode(), line_terminator=_CSV_ROW_END.decode(),
+                        null_value="null")
+        text = buffer.getvalue()
+        codes = np.frombuffer(text, dtype=np.uint8)
+        ends = chunk.height * chunk.width
+        quotes = 2 * sum(chunk.height - chunk.get_column(c).null_count() for c in quoted)
+        if np.count_nonzero(codes < 0x20) != ends or text.count(b'"') != quotes \
+                or text.find(b"\\") >= 0:
+            yield None
+            return
+        rows = text.replace(_CSV_FIELD_END, b", ").replace(_CSV_ROW_END, b"], [")
+        yield [b"[", memoryview(rows)[:-3]]  # the last row's "], [" ends at "]"
+
+
+def _json_row_texts(frame: pl.DataFrame) -> pl.Expr | None:
+    """An expression giving each row of ``frame`` as ``json.dumps`` writes it in a list of
+    lists (``[value, value]``), or None when some value would need Python's formatting.
+
+    Strings are quoted (those with characters to escape are escaped by ``json.dumps``), dates
+    are quoted ISO dates, integers and nulls as JSON has them; floats as ``repr`` gives them,
+    which is polars' formatting from 1e-4 to 1e16 (others go through ``repr``), NaN and
+    infinities as null (``_json_value``).
+    """
+    texts: list[pl.Expr] = []
+    for column, dtype in frame.schema.items():
+        col = pl.col(column)
+        series = frame.get_column(column)
+        if dtype == pl.String:
+            text = pl.concat_str(pl.lit('"'), col, pl.lit('"'))
+            needs = series.str.contains(_JSON_ESCAPED).fill_null(False)
+            if needs.any():
+                escaped = {v: json.dumps(v, ensure_ascii=False)
+                           for v in series.filter(needs).unique().to_list()}
+                text = pl.when(col.str.contains(_JSON_ESCAPED)).then(
+                    col.replace_strict(escaped, default=None, return_dtype=pl.String)
+                ).otherwise(text)
+        elif dtype == pl.Date:
+            low, high = series.min(), series.max()
+            if isinstance(low, dt.date) and isinstance(high, dt.date) and (
+                    low.year < 1000 or high.year > 9999):
+                return None  # isoformat pads years to 4 digits
+            text = pl.concat_str(pl.lit('"'), col.dt.strftime("%Y-%m-%d"), pl.lit('"'))
+        elif dtype == pl.Int64:
+            text = col.cast(pl.String)
+        elif dtype == pl.Float64:
+            size = col.abs()
+            plain = (col == 0) | ((size >= 1e-4) & (size < 1e16))
+            text = pl.when(col.is_nan() | col.is_infinite()).then(None) \
+                .when(plain).then(col.cast(pl.String))
+            others = series.filter(~frame.select(plain | col.is_nan() | col.is_infinite())
+                                   .to_series().fill_null(True))
+            if others.len():
+                texts_of = {v: repr(v) for v in others.unique().to_list()}
+                text = text.otherwise(col.replace_strict(texts_of, default=None,
+                                                         return_dtype=pl.String))
+        else:
+            return None
+        texts.extend([text.fill_null("null"), pl.lit(", ")])
+    if not texts:
+        return None
+    return pl.concat_str(pl.lit("["), *texts[:-1], pl.lit("]")).alias("row")
 
 
 _WRITERS = {
