@@ -256,6 +256,20 @@ def test_options(table_cohort: tuple[list[Case], Derived], options: Options) -> 
     assert_matches_engine(cases, **options)
 
 
+def test_rows_in_any_order_give_the_same_result(
+    table_cohort: tuple[list[Case], Derived]
+) -> None:
+    """Tables usually come by subject and date (scans numbered without a sort); shuffled rows
+    go through the sort and give the same frames."""
+    cases, expected = table_cohort
+    measurements, subjects = cases_to_frames(cases)
+    for rows in (measurements.sort("USUBJID", "ADT"),
+                 measurements.sample(fraction=1.0, shuffle=True, seed=5)):
+        derived = derive(rows, subjects)
+        for name in ("timepoints", "adrs", "adtte"):
+            assert getattr(derived, name).equals(getattr(expected, name)), name
+
+
 # --- generated cohorts --------------------------------------------------------------------------
 
 ORGANS = ["liver", "lung", "bone", "kidney", "lymph node", "peritoneum"]

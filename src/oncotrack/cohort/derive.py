@@ -793,7 +793,12 @@ def derive_from_responses(
 def _coded(measurements: pl.DataFrame) -> Coded:
     """MEASUREMENTS → :class:`Coded` (unknown roles and states become null). Every row is kept
     (a row not evaluated counts as none); the lesions are the subject's targets and
-    non-targets, the scans its distinct dates (baseline: any row flagged BASEFL)."""
+    non-targets in order of first appearance, the scans its distinct dates (baseline: any row
+    flagged BASEFL).
+
+    Scans and lesions are numbered with ``numpy.unique`` over packed (subject, date) and
+    (subject, lesion) keys rather than a window rank and group-bys (a third of the derivation's
+    time for 10 000 patients)."""
     names = measurements.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
     lesions = measurements.get_column("LESIONID").drop_nulls().cast(pl.String).unique().sort()
 
@@ -813,19 +818,40 @@ def _coded(measurements: pl.DataFrame) -> Coded:
         diam=pl.col("DIAM"),
         state=pl.col("STATE").cast(pl.String).replace_strict(STATE_CODES, default=None,
                                                              return_dtype=pl.Int8),
-    ).filter(pl.col("sid").is_not_null() & pl.col("day").is_not_null()).with_columns(
-        scan=(pl.col("day").rank("dense").over("sid") - 1).cast(pl.Int64))
-    scans = (frame.group_by("sid", "scan")
-             .agg(pl.col("day").first(), pl.col("adtf").min(), pl.col("base").any())
-             .sort("sid", "scan"))
-    expected = frame.filter(pl.col("role").is_in([ROLE_CODES[ROLE_TARGET],
-                                                  ROLE_CODES[ROLE_NON_TARGET]])
-                            & pl.col("les").is_not_null())
+    ).filter(pl.col("sid").is_not_null() & pl.col("day").is_not_null())
+    sid = frame.get_column("sid").to_numpy()
+    # Scans: the distinct (subject, date) pairs in order; a date's ordinal within its subject.
+    key = sid * _DAY_SPAN + frame.get_column("day").to_numpy() + _DAY_OFFSET
+    if bool(np.all(key[1:] >= key[:-1])):  # rows by subject and date, as tables come: no sort
+        starts = np.ones(key.size, np.bool_)
+        starts[1:] = key[1:] != key[:-1]
+        pairs, scan_of_row = key[starts], np.cumsum(starts) - 1
+    else:
+        pairs, scan_of_row = np.unique(key, return_inverse=True)
+    scan_sid = pairs // _DAY_SPAN
+    position = np.arange(pairs.size)
+    new_subject = np.ones(pairs.size, np.bool_)
+    new_subject[1:] = scan_sid[1:] != scan_sid[:-1]
+    ordinal = position - np.maximum.accumulate(np.where(new_subject, position, 0))
+    adtf = np.full(pairs.size, np.iinfo(np.int8).max, np.int8)
+    np.minimum.at(adtf, scan_of_row, frame.get_column("adtf").to_numpy())
+    base = np.zeros(pairs.size, np.bool_)
+    base[scan_of_row[frame.get_column("base").to_numpy()]] = True
+    scans = pl.DataFrame({"sid": scan_sid, "scan": ordinal,
+                          "day": pairs % _DAY_SPAN - _DAY_OFFSET, "adtf": adtf, "base": base})
+    frame = frame.with_columns(scan=pl.lit(ordinal[scan_of_row]))
+    # Lesions: each (subject, lesion) of a target or non-target row, at its first row.
+    role = frame.get_column("role").fill_null(-1).to_numpy()
+    les = frame.get_column("les").fill_null(-1).to_numpy()
+    expected = np.flatnonzero(((role == ROLE_CODES[ROLE_TARGET])
+                               | (role == ROLE_CODES[ROLE_NON_TARGET])) & (les >= 0))
+    _, first = np.unique(sid[expected] * max(lesions.len(), 1) + les[expected],
+                         return_index=True)
+    first_rows = expected[np.sort(first)]
     return Coded(frame=frame.select(list(CODED)).cast(CODED),  # type: ignore[arg-type]
-                 scans=scans.select(list(CODED_SCANS)).cast(CODED_SCANS),  # type: ignore[arg-type]
-                 lesions=expected.group_by("sid", "les", maintain_order=True)
-                 .agg(pl.col("role", "node").first())
-                 .select(list(CODED_LESIONS)).cast(CODED_LESIONS),  # type: ignore[arg-type]
+                 scans=scans.cast(CODED_SCANS),  # type: ignore[arg-type]
+                 lesions=frame[first_rows].select(list(CODED_LESIONS))
+                 .cast(CODED_LESIONS),  # type: ignore[arg-type]
                  subjects=names)
 
 
