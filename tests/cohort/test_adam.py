@@ -162,6 +162,17 @@ def test_error_leaves_nothing_half_written(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
 
 
+def test_the_first_failing_file_is_reported(tmp_path: Path) -> None:
+    """Files are written two at a time; the error raised is the first in file order (ADRS
+    before ADTTE), whichever thread fails first."""
+    adrs = make_adrs().with_columns(pl.lit("x").alias("ADRSLONGNAME"))
+    adtte = make_adtte().with_columns(pl.lit("x").alias("ADTTELONGNAME"))
+    for _ in range(5):
+        with pytest.raises(AdamFormatError, match="ADRSLONGNAME"):
+            write_adam(adrs, adtte, tmp_path / "out", formats=("csv", "xpt"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_error_in_new_folder_creates_nothing(tmp_path: Path) -> None:
     bad = make_adtte().with_columns(pl.lit(True).alias("FLAG"))
     with pytest.raises(AdamFormatError, match="FLAG"):

@@ -43,6 +43,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -159,12 +160,21 @@ def write_adam(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        names: list[str] = []
-        for fmt in wanted:
-            for name, frame in frames.items():
-                filename = f"{name.lower()}.{fmt}"
-                _WRITERS[fmt](frame, staging / filename, name, variable_labels, when, study_oid)
-                names.append(filename)
+        jobs = [(fmt, name) for fmt in wanted for name in frames]
+        names = [f"{name.lower()}.{fmt}" for fmt, name in jobs]
+        # Two files at a time: a writer alternates between formatting (often on one core) and
+        # output, so a second one keeps both cores busy (1 M patients, CSV + Parquet of ADRS,
+        # ADTTE, ADTR: 11.4-13.3 -> 10.1-10.7 s).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending = [pool.submit(_WRITERS[fmt], frames[name], staging / filename, name,
+                                   variable_labels, when, study_oid)
+                       for (fmt, name), filename in zip(jobs, names, strict=True)]
+            try:
+                for job in pending:  # the first failure in file order is the one raised
+                    job.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
         for filename, frame in (extra or {}).items():
             frame.write_csv(staging / filename)
             names.append(filename)
