@@ -374,7 +374,7 @@ def _cohort_inputs(tu: Path | None, tr: Path | None, subjects: Path | None,
     subject table, or from a case folder."""
     from oncotrack.cohort.tables import cases_to_frames, cohort_limits
     from oncotrack.interop.casefile import load_case_folder
-    from oncotrack.interop.sdtm import USED_COLUMNS, coded_measurements, read_domain, read_subjects
+    from oncotrack.interop.sdtm import read_coded_measurements, read_subjects
 
     sdtm = {"--tu": tu, "--tr": tr, "--subjects": subjects}
     if cases is not None:
@@ -394,12 +394,7 @@ def _cohort_inputs(tu: Path | None, tr: Path | None, subjects: Path | None,
     people = read_subjects(subjects)
     if tu is None or tr is None:
         return None, people
-    # Only the columns the derivation uses are read; read_domain checks each file, so the
-    # measurements need no second check.
-    measurements = coded_measurements(read_domain(tu, "TU", columns=USED_COLUMNS["TU"]),
-                                      read_domain(tr, "TR", columns=USED_COLUMNS["TR"]),
-                                      check=False, tu_source=str(tu), tr_source=str(tr))
-    return measurements, people
+    return read_coded_measurements(tu, tr), people
 
 
 def _usage(message: str) -> typer.Exit:
@@ -474,6 +469,7 @@ def cohort_derive(
                 read_domain(rs, "RS", columns=USED_COLUMNS["RS"]), check=False,
                 source=str(rs), codes=RESPONSES, first_line=_csv_first_line(rs))
             progress.update(task, advance=1, description="deriving")
+            measured = measurements is not None
             if measurements is not None:
                 derived = derive(measurements, people, **options)  # type: ignore[arg-type]
                 if given is not None:
@@ -481,9 +477,9 @@ def cohort_derive(
             else:
                 assert given is not None
                 derived = derive_from_responses(given, people, **options)  # type: ignore[arg-type]
+            del measurements, given  # not needed for writing (1 M patients: 1 GB less at the peak)
             progress.update(task, advance=1, description="writing")
-            sums = None if measurements is None else carry_subject_columns(
-                adtr(derived.timepoints), people)
+            sums = carry_subject_columns(adtr(derived.timepoints), people) if measured else None
             written = write_adam(carry_subject_columns(derived.adrs, people),
                                  carry_subject_columns(derived.adtte, people), out, chosen,
                                  adtr=sums,

@@ -4,14 +4,22 @@ visit or by date."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from oncotrack.cohort import derive as derive_module
 from oncotrack.cohort.derive import derive
-from oncotrack.cohort.synth import synthesize
+from oncotrack.cohort.synth import synthesize, write_sdtm
 from oncotrack.interop import sdtm
-from oncotrack.interop.sdtm import coded_measurements, measurements_table, subjects_table
+from oncotrack.interop.sdtm import (
+    coded_measurements,
+    measurements_table,
+    read_domain,
+    subjects_table,
+)
+from oncotrack.model.problems import CohortInputError
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +88,23 @@ def test_counts_too_large_to_pack_are_counted_one_by_one(
     one_by_one = derive(coded_measurements(tu, tr), subjects)
     assert one_by_one.timepoints.equals(packed.timepoints)
     assert one_by_one.adrs.equals(packed.adrs)
+
+
+def test_measurements_read_from_files(cohort: dict[str, pl.DataFrame], tmp_path: Path) -> None:
+    """read_coded_measurements (the command's path, which keeps no table it reads) gives what
+    coded_measurements gives on the tables read, and its errors name the files."""
+    write_sdtm(cohort, tmp_path, ["csv", "parquet"])
+    for kind in ("csv", "parquet"):
+        tu_path, tr_path = tmp_path / f"tu.{kind}", tmp_path / f"tr.{kind}"
+        read = sdtm.read_coded_measurements(tu_path, tr_path)
+        expected = coded_measurements(read_domain(tu_path, "TU"), read_domain(tr_path, "TR"))
+        for name in ("frame", "scans", "lesions", "subjects"):
+            assert getattr(read, name).equals(getattr(expected, name)), (kind, name)
+    stray = cohort["TR"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("NOWHERE"))
+        .otherwise(pl.col("TRLNKID")).alias("TRLNKID"))
+    stray.write_csv(tmp_path / "stray.csv")
+    with pytest.raises(CohortInputError) as raised:
+        sdtm.read_coded_measurements(tmp_path / "tu.csv", tmp_path / "stray.csv")
+    assert raised.value.file == str(tmp_path / "stray.csv")
+    assert (raised.value.row, raised.value.column) == (5, "TRLNKID")
