@@ -796,9 +796,10 @@ def _coded(measurements: pl.DataFrame) -> Coded:
     non-targets in order of first appearance, the scans its distinct dates (baseline: any row
     flagged BASEFL).
 
-    Scans and lesions are numbered with ``numpy.unique`` over packed (subject, date) and
-    (subject, lesion) keys rather than a window rank and group-bys (a third of the derivation's
-    time for 10 000 patients)."""
+    Scans and lesions are numbered from packed (subject, date) and (subject, lesion) keys with
+    numpy (``numpy.unique``; no sort for the scans when the rows come by subject and date)
+    rather than a window rank and group-bys, which were 40 % of the derivation's time for
+    10 000 patients."""
     names = measurements.get_column("USUBJID").drop_nulls().cast(pl.String).unique().sort()
     lesions = measurements.get_column("LESIONID").drop_nulls().cast(pl.String).unique().sort()
 
